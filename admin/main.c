@@ -1,0 +1,50 @@
+/* main.c - caredesk, the admin's command: one table from subcommand to handler. */
+#include "admin.h"
+#include "log.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *help;
+} commands[] = {
+	{"init", cmd_init, "init DIR [--domain D]      create config, secret key and database in DIR"},
+	{"doctor", cmd_doctor, "doctor                     check config, secret, database and queue health"},
+	{"ticket", cmd_ticket, "ticket list|show|set       tickets and their conversations"},
+	{"customer", cmd_customer, "customer add|list|contact  customers and their alternate addresses"},
+	{"agent", cmd_agent, "agent add|list             agents"},
+};
+
+static void
+usage(FILE *out)
+{
+	fprintf(out, "usage: caredesk [-c FILE] COMMAND [ARGS] [--json]\n\n");
+	for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
+		fprintf(out, "  %s\n", commands[i].help);
+	fprintf(out, "\nEvery command takes -c FILE (default: $CAREDESK_CONF, then /etc/caredesk/caredesk.conf),\n"
+	             "--json on list and show, and --help.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	cd_log_init("caredesk", CD_LOG_STDERR);
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return EX_OK;
+		}
+	const char *cmd = cd_argv_word(argc, argv, 1);
+	if (cmd != NULL) {
+		for (gsize c = 0; c < G_N_ELEMENTS(commands); c++)
+			if (strcmp(cmd, commands[c].name) == 0)
+				return commands[c].run(argc, argv);
+		cd_die(EX_USAGE, "unknown command '%s' (try --help)", cmd);
+	}
+	usage(stderr);
+	return EX_USAGE;
+}

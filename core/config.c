@@ -1,0 +1,198 @@
+/* config.c - reading caredesk.conf (see config.h). */
+#include "config.h"
+#include "result.h"
+
+#define DEFAULT_CONF "/etc/caredesk/caredesk.conf"
+
+const char *
+cd_config_locate(const char *explicit_path)
+{
+	if (explicit_path && *explicit_path)
+		return explicit_path;
+	const char *env = g_getenv("CAREDESK_CONF");
+	if (env && *env)
+		return env;
+	return DEFAULT_CONF;
+}
+
+char *
+cd_config_resolve(const cd_config *cfg, const char *value)
+{
+	if (value == NULL || *value == '\0')
+		return NULL;
+	if (g_path_is_absolute(value))
+		return g_strdup(value);
+	return g_build_filename(cfg->dir, value, NULL);
+}
+
+static char *
+get_string(GKeyFile *kf, const char *group, const char *key, const char *def)
+{
+	char *v = g_key_file_get_string(kf, group, key, NULL);
+	if (v == NULL)
+		return g_strdup(def);
+	g_strstrip(v);
+	return v;
+}
+
+static gboolean
+get_int64(GKeyFile *kf, const char *group, const char *key, gint64 def, gint64 min, gint64 *out,
+          const char *path, GError **error)
+{
+	GError *e = NULL;
+	if (!g_key_file_has_key(kf, group, key, NULL)) {
+		*out = def;
+		return TRUE;
+	}
+	gint64 v = g_key_file_get_int64(kf, group, key, &e);
+	if (e != NULL || v < min) {
+		g_set_error(error, CD_ERROR, CD_ERROR_CONFIG, "%s: [%s] %s: expected an integer >= %" G_GINT64_FORMAT,
+		            path, group, key, min);
+		g_clear_error(&e);
+		return FALSE;
+	}
+	*out = v;
+	return TRUE;
+}
+
+cd_config *
+cd_config_load(const char *explicit_path, GError **error)
+{
+	const char *path = cd_config_locate(explicit_path);
+	GKeyFile *kf = g_key_file_new();
+	GError *e = NULL;
+	if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &e)) {
+		g_set_error(error, CD_ERROR, CD_ERROR_CONFIG, "cannot read config %s: %s", path, e->message);
+		g_error_free(e);
+		g_key_file_free(kf);
+		return NULL;
+	}
+	cd_config *cfg = g_new0(cd_config, 1);
+	cfg->keyfile = kf;
+	if (g_path_is_absolute(path)) {
+		cfg->path = g_strdup(path);
+	} else {
+		char *cwd = g_get_current_dir();
+		cfg->path = g_build_filename(cwd, path, NULL);
+		g_free(cwd);
+	}
+	cfg->dir = g_path_get_dirname(cfg->path);
+
+	char *v = get_string(kf, "caredesk", "database", "caredesk.db");
+	cfg->database = cd_config_resolve(cfg, v);
+	g_free(v);
+	v = get_string(kf, "caredesk", "secret_key", "secret.key");
+	cfg->secret_key_path = cd_config_resolve(cfg, v);
+	g_free(v);
+	v = get_string(kf, "caredesk", "filters", "filters");
+	cfg->filters_dir = cd_config_resolve(cfg, v);
+	g_free(v);
+	v = get_string(kf, "caredesk", "templates", "templates");
+	cfg->templates_dir = cd_config_resolve(cfg, v);
+	g_free(v);
+	cfg->domain = get_string(kf, "caredesk", "domain", "localhost");
+	char *def_support = g_strdup_printf("support@%s", cfg->domain);
+	cfg->support_address = get_string(kf, "caredesk", "support_address", def_support);
+	g_free(def_support);
+
+	gint64 n;
+	gboolean ok = TRUE;
+	ok = ok && get_int64(kf, "caredesk", "busy_timeout_ms", 5000, 0, &n, cfg->path, error);
+	cfg->busy_timeout_ms = (int)MIN(n, G_MAXINT);
+	ok = ok && get_int64(kf, "mail", "max_attachment_bytes", 25 * 1024 * 1024, 0, &cfg->max_attachment_bytes,
+	                     cfg->path, error);
+	ok = ok && get_int64(kf, "mail", "max_message_bytes", 200 * 1024 * 1024, 1024, &cfg->max_message_bytes,
+	                     cfg->path, error);
+	ok = ok && get_int64(kf, "mail", "max_nesting", 8, 1, &n, cfg->path, error);
+	cfg->max_nesting = (guint)MIN(n, 64);
+	ok = ok && get_int64(kf, "mail", "batch_size", 256, 1, &n, cfg->path, error);
+	cfg->batch_size = (guint)MIN(n, 100000);
+	ok = ok && get_int64(kf, "mail", "html_max_bytes", 4 * 1024 * 1024, 1024, &cfg->html_max_bytes, cfg->path,
+	                     error);
+	ok = ok && get_int64(kf, "mail", "html_max_ms", 2000, 1, &n, cfg->path, error);
+	cfg->html_max_usec = n * 1000;
+	if (!ok) {
+		cd_config_free(cfg);
+		return NULL;
+	}
+	v = get_string(kf, "mail", "pipe_processing", "deferred");
+	if (g_strcmp0(v, "sync") == 0) {
+		cfg->pipe_sync = TRUE;
+	} else if (g_strcmp0(v, "deferred") != 0) {
+		g_set_error(error, CD_ERROR, CD_ERROR_CONFIG, "%s: [mail] pipe_processing: expected deferred or sync, got '%s'",
+		            cfg->path, v);
+		g_free(v);
+		cd_config_free(cfg);
+		return NULL;
+	}
+	g_free(v);
+	cfg->smtp_url = get_string(kf, "mail", "smtp_url", NULL);
+	cfg->sendmail = get_string(kf, "mail", "sendmail", NULL);
+	cfg->web_listen = get_string(kf, "web", "listen", "127.0.0.1:8080");
+	char *def_base = g_strdup_printf("http://%s", cfg->web_listen);
+	cfg->web_base_url = get_string(kf, "web", "base_url", def_base);
+	g_free(def_base);
+	return cfg;
+}
+
+void
+cd_config_free(cd_config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	g_free(cfg->path);
+	g_free(cfg->dir);
+	g_key_file_free(cfg->keyfile);
+	g_free(cfg->database);
+	g_free(cfg->secret_key_path);
+	g_free(cfg->domain);
+	g_free(cfg->support_address);
+	g_free(cfg->filters_dir);
+	g_free(cfg->templates_dir);
+	g_free(cfg->smtp_url);
+	g_free(cfg->sendmail);
+	g_free(cfg->web_listen);
+	g_free(cfg->web_base_url);
+	g_free(cfg);
+}
+
+char *
+cd_config_default_text(const char *domain)
+{
+	return g_strdup_printf(
+	    "# caredesk.conf - written by `caredesk init`. Relative paths are relative to this file.\n"
+	    "[caredesk]\n"
+	    "database = caredesk.db\n"
+	    "secret_key = secret.key\n"
+	    "domain = %s\n"
+	    "support_address = support@%s\n"
+	    "filters = filters\n"
+	    "templates = templates\n"
+	    "# How long a writer waits for the database lock before giving up (the MTA then retries).\n"
+	    "busy_timeout_ms = 5000\n"
+	    "\n"
+	    "[mail]\n"
+	    "# smtp_url = smtp://127.0.0.1:25\n"
+	    "# sendmail = /usr/sbin/sendmail\n"
+	    "# Attachments larger than this are recorded (name, type, size, hash) but their bytes are not copied.\n"
+	    "max_attachment_bytes = 26214400\n"
+	    "# Nested message/rfc822 parts deeper than this are kept as attachments, not opened.\n"
+	    "max_nesting = 8\n"
+	    "# deferred: pipe mode stores the raw message durably, exits 0 and processes it in the background;\n"
+	    "# sync: pipe mode processes the message before it exits (slower; lets reject rules answer the MTA).\n"
+	    "pipe_processing = deferred\n"
+	    "# Messages per transaction when draining a Maildir or the pending queue.\n"
+	    "batch_size = 256\n"
+	    "# HTML to text: bytes and milliseconds after which conversion stops (the message is still taken).\n"
+	    "html_max_bytes = 4194304\n"
+	    "html_max_ms = 2000\n"
+	    "\n"
+	    "[web]\n"
+	    "listen = 127.0.0.1:8080\n"
+	    "base_url = http://127.0.0.1:8080\n"
+	    "\n"
+	    "[sms]\n"
+	    "# provider = kannel\n"
+	    "# url = http://127.0.0.1:13013/cgi-bin/sendsms\n",
+	    domain, domain);
+}

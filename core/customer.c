@@ -1,0 +1,100 @@
+/* customer.c - sender identification and customer creation (see customer.h). */
+#include "customer.h"
+#include "audit.h"
+#include "util.h"
+
+static gboolean
+lookup_id(cd_store *store, const char *sql, const char *addr, gint64 *id, GError **error)
+{
+	sqlite3_stmt *st = cd_store_stmt(store, sql, error);
+	if (st == NULL)
+		return FALSE;
+	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
+	gboolean row;
+	if (!cd_store_step(store, st, &row, error))
+		return FALSE;
+	*id = row ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return TRUE;
+}
+
+gboolean
+cd_sender_lookup(cd_store *store, const char *addr, cd_sender *out, GError **error)
+{
+	out->kind = CD_SENDER_UNKNOWN;
+	out->customer_id = 0;
+	out->agent_id = 0;
+	if (addr == NULL)
+		return TRUE;
+	gint64 id;
+	if (!lookup_id(store, "SELECT id FROM agents WHERE email = ? AND active = 1", addr, &id, error))
+		return FALSE;
+	if (id) {
+		out->kind = CD_SENDER_AGENT;
+		out->agent_id = id;
+		return TRUE;
+	}
+	if (!lookup_id(store, "SELECT id FROM customers WHERE email = ?", addr, &id, error))
+		return FALSE;
+	if (id) {
+		out->kind = CD_SENDER_CUSTOMER;
+		out->customer_id = id;
+		return TRUE;
+	}
+	if (!lookup_id(store, "SELECT customer_id FROM customer_contacts WHERE kind = 'email' AND value = ?", addr, &id,
+	               error))
+		return FALSE;
+	if (id) {
+		out->kind = CD_SENDER_CONTACT;
+		out->customer_id = id;
+	}
+	return TRUE;
+}
+
+gboolean
+cd_customer_create(cd_store *store, const char *email, const char *phone, const char *name, const char *status,
+                   gint64 *id, GError **error)
+{
+	sqlite3_stmt *st = cd_store_stmt(store,
+	                                 "INSERT INTO customers(email, phone, name, status, created_at, updated_at) "
+	                                 "VALUES (?, ?, ?, ?, ?, ?)",
+	                                 error);
+	if (st == NULL)
+		return FALSE;
+	gint64 now = cd_now();
+	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, phone, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, status, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, now);
+	sqlite3_bind_int64(st, 6, now);
+	if (!cd_store_run(store, st, error))
+		return FALSE;
+	*id = cd_store_last_id(store);
+	cd_audit_event ev = {.entity = "customer", .entity_id = *id, .customer_id = *id, .action = "created",
+	                     .to_state = status, .note = email ? email : phone};
+	return cd_audit(store, &ev, error);
+}
+
+gboolean
+cd_customer_may_follow(cd_store *store, gint64 customer_id, const char *addr, gboolean *yes, GError **error)
+{
+	*yes = FALSE;
+	if (customer_id == 0 || addr == NULL)
+		return TRUE;
+	sqlite3_stmt *st = cd_store_stmt(store,
+	                                 "SELECT 1 FROM customers WHERE id = ?1 AND email = ?2 "
+	                                 "UNION ALL SELECT 1 FROM customer_contacts WHERE customer_id = ?1 "
+	                                 "AND kind = 'email' AND value = ?2 AND may_follow = 1",
+	                                 error);
+	if (st == NULL)
+		return FALSE;
+	sqlite3_bind_int64(st, 1, customer_id);
+	sqlite3_bind_text(st, 2, addr, -1, SQLITE_STATIC);
+	gboolean row;
+	if (!cd_store_step(store, st, &row, error))
+		return FALSE;
+	*yes = row;
+	sqlite3_reset(st);
+	return TRUE;
+}

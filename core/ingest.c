@@ -1,0 +1,263 @@
+/* ingest.c - one message through classification, threading and the ticket model (see ingest.h). */
+#include "ingest.h"
+#include "audit.h"
+#include "classify.h"
+#include "customer.h"
+#include "thread.h"
+#include "ticket.h"
+#include "util.h"
+#include "workflow.h"
+
+#include <string.h>
+
+gboolean
+cd_ingest_mark_raw(cd_store *store, gint64 raw_id, const char *state, gint64 message_id, const char *error_text,
+                   GError **error)
+{
+	if (raw_id == 0)
+		return TRUE;
+	sqlite3_stmt *st = cd_store_stmt(store,
+	                                 "UPDATE raw_messages SET state = ?, processed_at = ?, message_id = ?, error = ? "
+	                                 "WHERE id = ?",
+	                                 error);
+	if (st == NULL)
+		return FALSE;
+	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, cd_now());
+	if (message_id)
+		sqlite3_bind_int64(st, 3, message_id);
+	sqlite3_bind_text(st, 4, error_text, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, raw_id);
+	return cd_store_run(store, st, error);
+}
+
+/* find_duplicate - the same Message-ID from the same sender already taken in (another mailbox, a re-send). */
+static gboolean
+find_duplicate(cd_store *store, const cd_message *m, gint64 *message_id, gint64 *ticket_id, GError **error)
+{
+	*message_id = *ticket_id = 0;
+	if (m->message_id == NULL || m->from.addr == NULL)
+		return TRUE;
+	sqlite3_stmt *st = cd_store_stmt(store,
+	                                 "SELECT id, ticket_id FROM messages WHERE message_id = ? AND from_addr = ? "
+	                                 "AND direction = 'in' LIMIT 1",
+	                                 error);
+	if (st == NULL)
+		return FALSE;
+	sqlite3_bind_text(st, 1, m->message_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, m->from.addr, -1, SQLITE_STATIC);
+	gboolean row;
+	if (!cd_store_step(store, st, &row, error))
+		return FALSE;
+	if (row) {
+		*message_id = sqlite3_column_int64(st, 0);
+		*ticket_id = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	return TRUE;
+}
+
+static void
+add_unique(GPtrArray *list, const char *addr)
+{
+	if (addr == NULL || *addr == '\0')
+		return;
+	for (guint i = 0; i < list->len; i++)
+		if (strcmp(g_ptr_array_index(list, i), addr) == 0)
+			return;
+	g_ptr_array_add(list, g_strdup(addr));
+}
+
+/* all_recipients - where the message was sent: envelope recipients, To, Cc, Delivered-To, X-Original-To. */
+static GPtrArray *
+all_recipients(const cd_message *m, const cd_envelope *env)
+{
+	GPtrArray *r = g_ptr_array_new_with_free_func(g_free);
+	for (guint i = 0; env->recipients && i < env->recipients->len; i++)
+		add_unique(r, g_ptr_array_index(env->recipients, i));
+	for (guint i = 0; i < m->to->len; i++)
+		add_unique(r, ((cd_address *)g_ptr_array_index(m->to, i))->addr);
+	for (guint i = 0; i < m->cc->len; i++)
+		add_unique(r, ((cd_address *)g_ptr_array_index(m->cc, i))->addr);
+	for (guint i = 0; i < m->headers->len; i++) {
+		cd_header *h = g_ptr_array_index(m->headers, i);
+		if (g_ascii_strcasecmp(h->name, "Delivered-To") == 0 || g_ascii_strcasecmp(h->name, "X-Original-To") == 0 ||
+		    g_ascii_strcasecmp(h->name, "Envelope-To") == 0) {
+			char *a = cd_address_normalize(h->value);
+			add_unique(r, a);
+			g_free(a);
+		}
+	}
+	return r;
+}
+
+static gboolean
+ingest_bounce(cd_ingest_ctx *ctx, gint64 raw_id, const cd_message *m, const cd_classification *cls,
+              cd_ingest_outcome *out, GError **error)
+{
+	cd_store *store = ctx->store;
+	gint64 ticket_id = 0;
+	if (!cd_thread_by_message_id(store, m->dsn_original_message_id, &ticket_id, error))
+		return FALSE;
+	if (ticket_id == 0 && !cd_thread_by_message_id(store, m->in_reply_to, &ticket_id, error))
+		return FALSE;
+	cd_message_insert ins = {.ticket_id = ticket_id, .raw_id = raw_id, .direction = "in", .channel = "email",
+	                         .kind = "bounce", .author_kind = "system", .threaded_by = ticket_id ? "dsn" : NULL,
+	                         .msg = m};
+	if (!cd_message_store(store, &ins, &out->message_id, error))
+		return FALSE;
+	char *note = g_strdup_printf("%s; status %s, recipient %s", cls->reason, m->dsn_status ? m->dsn_status : "?",
+	                             m->dsn_recipient ? m->dsn_recipient : "?");
+	cd_audit_event ev = {.entity = "message", .entity_id = out->message_id, .action = "bounce", .note = note};
+	gboolean ok = cd_audit(store, &ev, error);
+	g_free(note);
+	out->ticket_id = ticket_id;
+	out->what = "bounce";
+	return ok && cd_ingest_mark_raw(store, raw_id, "done", out->message_id, NULL, error);
+}
+
+static const char *
+author_kind_for(const cd_sender *sender, gint64 ticket_owner, gboolean may_follow)
+{
+	if (sender->kind == CD_SENDER_AGENT)
+		return "unverified_agent";
+	if (sender->customer_id != 0 && sender->customer_id == ticket_owner && sender->kind == CD_SENDER_CUSTOMER)
+		return "customer";
+	if (may_follow)
+		return "contact";
+	return "unknown";
+}
+
+/* sender_address - From:, or for a headerless message the envelope sender. */
+static char *
+sender_address(const cd_message *m, const cd_envelope *env)
+{
+	if (m->from.addr)
+		return g_strdup(m->from.addr);
+	return cd_address_normalize(env->envelope_from);
+}
+
+static gboolean
+join_ticket(cd_ingest_ctx *ctx, gint64 raw_id, const cd_message *m, const cd_sender *sender, const char *from,
+            const cd_thread_match *match, gboolean never_answer, const char *kind, cd_ingest_outcome *out,
+            GError **error)
+{
+	cd_store *store = ctx->store;
+	gboolean found;
+	char *status = NULL;
+	gint64 owner = 0;
+	if (!cd_ticket_get(store, match->ticket_id, &found, &status, &owner, error))
+		return FALSE;
+	gboolean may_follow = FALSE;
+	if (!cd_customer_may_follow(store, owner, from, &may_follow, error)) {
+		g_free(status);
+		return FALSE;
+	}
+	cd_message_insert ins = {.ticket_id = match->ticket_id, .raw_id = raw_id, .direction = "in", .channel = "email",
+	                         .kind = kind, .author_kind = author_kind_for(sender, owner, may_follow),
+	                         .customer_id = sender->customer_id, .agent_id = sender->agent_id,
+	                         .threaded_by = match->via, .msg = m};
+	gboolean ok = cd_message_store(store, &ins, &out->message_id, error);
+	gboolean by_customer = sender->kind != CD_SENDER_AGENT && !never_answer;
+	ok = ok && cd_ticket_touch(store, match->ticket_id, by_customer, error);
+	cd_actor actor = {.actor_kind = sender->kind == CD_SENDER_AGENT ? "agent" : "customer",
+	                  .actor_id = sender->kind == CD_SENDER_AGENT ? sender->agent_id : sender->customer_id,
+	                  .actor = from, .channel = "email"};
+	if (ok) {
+		char *note = g_strdup_printf("message %" G_GINT64_FORMAT " by %s", out->message_id, match->via);
+		cd_audit_event ev = {.actor = &actor, .entity = "ticket", .entity_id = match->ticket_id, .customer_id = owner,
+		                     .action = never_answer ? "auto-message" : "reply", .note = note};
+		ok = cd_audit(store, &ev, error);
+		g_free(note);
+	}
+	/* A customer's reply re-opens a ticket that waited on them or was resolved; machines never do. */
+	if (ok && by_customer && (g_strcmp0(status, "pending") == 0 || g_strcmp0(status, "resolved") == 0))
+		ok = cd_ticket_set_status(store, match->ticket_id, "open", &actor, "customer replied", error);
+	g_free(status);
+	out->ticket_id = match->ticket_id;
+	out->what = "reply";
+	return ok;
+}
+
+gboolean
+cd_ingest_message(cd_ingest_ctx *ctx, gint64 raw_id, cd_message *m, const cd_envelope *env,
+                  cd_ingest_outcome *out, GError **error)
+{
+	cd_store *store = ctx->store;
+	memset(out, 0, sizeof *out);
+
+	gint64 dup_msg, dup_ticket;
+	if (!find_duplicate(store, m, &dup_msg, &dup_ticket, error))
+		return FALSE;
+	if (dup_msg) {
+		out->duplicate = TRUE;
+		out->message_id = dup_msg;
+		out->ticket_id = dup_ticket;
+		out->what = "duplicate";
+		return cd_ingest_mark_raw(store, raw_id, "duplicate", dup_msg, NULL, error);
+	}
+
+	cd_classification cls;
+	cd_classify(m, env->envelope_from, ctx->cfg ? ctx->cfg->support_address : NULL, &cls);
+	if (cls.bounce)
+		return ingest_bounce(ctx, raw_id, m, &cls, out, error);
+	gboolean never_answer = cd_classification_never_answer(&cls);
+	if (never_answer)
+		cd_message_note(m, "never answered automatically: %s", cls.reason);
+	const char *kind = !m->parsed ? "unparsed" : never_answer ? "auto_reply" : "normal";
+
+	char *from = sender_address(m, env);
+	cd_sender sender;
+	gboolean ok = cd_sender_lookup(store, from, &sender, error);
+	GPtrArray *recipients = ok ? all_recipients(m, env) : NULL;
+	cd_thread_match match = {0};
+	ok = ok && cd_thread_find(store, ctx->secret, m, &sender, recipients, &match, error);
+	if (recipients)
+		g_ptr_array_unref(recipients);
+
+	gint64 follow_up_of = 0;
+	if (ok && match.ticket_id) {
+		gboolean found;
+		char *status = NULL;
+		ok = cd_ticket_get(store, match.ticket_id, &found, &status, NULL, error);
+		if (ok && g_strcmp0(status, "closed") == 0) {
+			follow_up_of = match.ticket_id;
+			match.ticket_id = 0;
+		}
+		g_free(status);
+	}
+	if (ok && match.ticket_id) {
+		ok = join_ticket(ctx, raw_id, m, &sender, from, &match, never_answer, kind, out, error);
+		g_free(from);
+		return ok && cd_ingest_mark_raw(store, raw_id, "done", out->message_id, NULL, error);
+	}
+
+	/* A new ticket. Unknown senders become pending customers. */
+	if (ok && sender.kind == CD_SENDER_UNKNOWN && from != NULL) {
+		ok = cd_customer_create(store, from, NULL, m->from.name, "pending", &sender.customer_id, error);
+		sender.kind = CD_SENDER_CUSTOMER;
+	}
+	gint64 queue_id = 0;
+	ok = ok && cd_queue_find(store, env->queue, &queue_id, error);
+	cd_ticket_new t = {.customer_id = sender.kind == CD_SENDER_AGENT ? 0 : sender.customer_id,
+	                   .queue_id = queue_id,
+	                   .subject = m->subject && *m->subject ? m->subject : "(no subject)",
+	                   .channel = "email",
+	                   .unparsed = !m->parsed,
+	                   .auto_generated = never_answer,
+	                   .follow_up_of = follow_up_of};
+	cd_actor actor = {.actor_kind = "customer", .actor_id = sender.customer_id, .actor = from, .channel = "email"};
+	ok = ok && cd_ticket_create(store, &t, &actor, &out->ticket_id, error);
+	cd_message_insert ins = {.ticket_id = out->ticket_id, .raw_id = raw_id, .direction = "in", .channel = "email",
+	                         .kind = kind,
+	                         .author_kind = sender.kind == CD_SENDER_AGENT ? "unverified_agent"
+	                                        : sender.kind == CD_SENDER_CONTACT ? "contact"
+	                                        : from ? "customer" : "unknown",
+	                         .customer_id = sender.customer_id, .agent_id = sender.agent_id,
+	                         .threaded_by = follow_up_of ? "follow-up" : NULL, .msg = m};
+	ok = ok && cd_message_store(store, &ins, &out->message_id, error);
+	g_free(from);
+	out->new_ticket = TRUE;
+	out->what = follow_up_of ? "follow-up" : "new ticket";
+	return ok && cd_ingest_mark_raw(store, raw_id, "done", out->message_id, NULL, error);
+}

@@ -1,0 +1,44 @@
+/* ingest.h - the pipeline for one parsed message, inside the caller's transaction:
+ * duplicate check, classification, sender, threading, ticket and message rows, state
+ * transitions, audit; then the raw row is marked done.
+ *
+ * Callers: the pending-queue processor (deferred pipe mode, batch sources) and the Maildir
+ * drain. Failures come back classified (result.h); nothing here acknowledges a source. */
+#ifndef CD_INGEST_H
+#define CD_INGEST_H
+
+#include "config.h"
+#include "message.h"
+#include "result.h"
+#include "secret.h"
+#include "store.h"
+
+typedef struct {
+	cd_store *store;
+	const cd_config *cfg;
+	const cd_secret *secret;
+} cd_ingest_ctx;
+
+typedef struct {
+	const char *channel;        /* email */
+	const char *envelope_from;  /* NULL unknown, "" null return path */
+	const char *queue;          /* NULL: default queue */
+	GPtrArray *recipients;      /* char*: normalised envelope recipients, may be NULL */
+} cd_envelope;
+
+typedef struct {
+	gint64 ticket_id;      /* 0 when no ticket (duplicate, unmatched bounce) */
+	gint64 message_id;
+	gboolean new_ticket;
+	gboolean duplicate;
+	const char *what;      /* "new ticket", "reply", "follow-up", "duplicate", "bounce", ... */
+} cd_ingest_outcome;
+
+gboolean cd_ingest_message(cd_ingest_ctx *ctx, gint64 raw_id, cd_message *m, const cd_envelope *env,
+                           cd_ingest_outcome *out, GError **error);
+
+/* cd_ingest_mark_raw - set the state of a raw row after the pipeline ran (done, duplicate, failed, ...). */
+gboolean cd_ingest_mark_raw(cd_store *store, gint64 raw_id, const char *state, gint64 message_id, const char *error_text,
+                            GError **error);
+
+#endif

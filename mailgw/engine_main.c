@@ -1,0 +1,59 @@
+/* engine_main.c - caredesk-mailgw-engine: the subcommands of caredesk-mailgw that parse mail.
+ * Started by caredesk-mailgw (same arguments); not meant to be run by hand. */
+#include "engine.h"
+#include "log.h"
+#include "mime.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+
+void
+engine_open(engine_ctx *e, const char *config_path)
+{
+	GError *error = NULL;
+	memset(e, 0, sizeof *e);
+	e->cfg = cd_config_load(config_path, &error);
+	if (e->cfg == NULL)
+		cd_die(EX_CONFIG, "%s", error->message);
+	e->secret = cd_secret_load(e->cfg->secret_key_path, &error);
+	if (e->secret == NULL)
+		cd_die(EX_CONFIG, "%s", error->message);
+	e->store = cd_store_open(e->cfg->database, e->cfg->busy_timeout_ms, CD_STORE_MIGRATE, &error);
+	if (e->store == NULL)
+		cd_die(engine_exit_code(error), "%s", error->message);
+	e->ingest.store = e->store;
+	e->ingest.cfg = e->cfg;
+	e->ingest.secret = e->secret;
+	cd_mime_init();
+}
+
+void
+engine_close(engine_ctx *e)
+{
+	cd_store_close(e->store);
+	cd_secret_free(e->secret);
+	cd_config_free(e->cfg);
+}
+
+int
+engine_exit_code(const GError *error)
+{
+	return cd_error_exit_code(error);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_set_prgname("caredesk-mailgw"); /* users call it as caredesk-mailgw */
+	cd_log_init("caredesk-mailgw", CD_LOG_STDERR);
+	const char *cmd = cd_argv_word(argc, argv, 1);
+	if (cmd != NULL && strcmp(cmd, "process") == 0)
+		return engine_process_main(argc, argv);
+	if (cmd != NULL && strcmp(cmd, "maildir") == 0)
+		return engine_maildir_main(argc, argv);
+	if (cmd != NULL)
+		cd_die(EX_USAGE, "unknown command '%s' (try --help)", cmd);
+	cd_die(EX_USAGE, "no command (try --help)");
+}

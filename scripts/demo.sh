@@ -1,0 +1,42 @@
+#!/bin/sh
+# demo.sh BUILD [--noserve] - a demo installation in BUILD/demo: agents and customers, sample mail
+# (a reply thread, HTML-only, non-UTF-8, an out-of-office reply, a bounce, a stranger copying a
+# ticket tag) taken in through the MTA pipe, then the resulting tickets.
+set -eu
+build=$(cd "$1" && pwd)
+serve=yes
+[ "${2:-}" = "--noserve" ] && serve=no
+src=$(cd "$(dirname "$0")/.." && pwd)
+bin="$build/bin"
+demo="$build/demo"
+rm -rf "$demo"
+"$bin/caredesk" init "$demo" --domain example.test
+export CAREDESK_CONF="$demo/caredesk.conf"
+sed -i 's/^listen = .*/listen = 127.0.0.1:8080/' "$CAREDESK_CONF"
+
+echo; echo "== agents and customers"
+"$bin/caredesk" agent add ana ana@example.test "Ana Agent"
+"$bin/caredesk" agent add ben ben@example.test "Ben Berger" --role admin
+"$bin/caredesk" customer add bob.keller@example.net --name "Bob Keller" --phone +4930123456
+"$bin/caredesk" customer add carla@example.fr --name "Carla Dupont"
+
+echo; echo "== sample mail through caredesk-mailgw pipe (as Postfix delivers it)"
+for f in "$src"/demo/mail/*.eml; do
+	"$bin/caredesk-mailgw" pipe -r support@example.test <"$f"
+	echo "$(basename "$f"): exit $?"
+done
+"$bin/caredesk-mailgw" process
+
+echo; echo "== caredesk ticket list"
+"$bin/caredesk" ticket list
+echo; echo "== caredesk ticket show T-000001"
+"$bin/caredesk" ticket show T-000001
+echo; echo "== caredesk doctor"
+"$bin/caredesk" doctor || true
+
+echo
+echo "Demo installation: $demo (export CAREDESK_CONF=$CAREDESK_CONF to use it)"
+if [ "$serve" = yes ]; then
+	echo "The customer pages arrive with the web issue; for now caredesk-web serves /healthz."
+	exec "$bin/caredesk-web"
+fi

@@ -1,0 +1,87 @@
+# lib.sh - shared helpers of the shell tests (sourced). Every test works in its own temp dir
+# with its own caredesk installation made by `caredesk init`; nothing outside it is touched.
+set -eu
+
+: "${CAREDESK_BIN:?run through ctest (make check)}"
+CAREDESK="$CAREDESK_BIN/caredesk"
+MAILGW="$CAREDESK_BIN/caredesk-mailgw"
+DBCHECK="$CAREDESK_BIN/cd-dbcheck"
+TESTNAME=$(basename "$0" .sh)
+mkdir -p "$CAREDESK_TEST_TMP"
+T=$(mktemp -d "$CAREDESK_TEST_TMP/$TESTNAME.XXXXXX")
+export CAREDESK_CONF="$T/cd/caredesk.conf"
+FAILS=0
+
+fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
+ok() { echo "ok: $*"; }
+die() { echo "FATAL: $*" >&2; exit 1; }
+
+# check DESCRIPTION EXPECTED ACTUAL
+check() {
+	if [ "$2" = "$3" ]; then ok "$1"; else fail "$1: expected '$2', got '$3'"; fi
+}
+
+setup_caredesk() {
+	"$CAREDESK" init "$T/cd" --domain example.test >/dev/null
+	DB="$T/cd/caredesk.db"
+}
+
+sql() { sqlite3 -cmd ".timeout 5000" "$DB" "$@"; }
+
+# pipe FILE [ARGS]: deliver like an MTA; prints nothing, returns the exit code
+pipe() {
+	f=$1; shift
+	set +e
+	"$MAILGW" pipe "$@" <"$f"
+	rc=$?
+	set -e
+	return $rc
+}
+
+pipe_rc() {
+	f=$1; shift
+	set +e
+	"$MAILGW" pipe "$@" <"$f" 2>>"$T/pipe.stderr"
+	echo $?
+	set -e
+}
+
+# settle: wait for every stored message to be processed (takes the pipeline lock)
+settle() { "$MAILGW" process; }
+
+finish() {
+	"$DBCHECK" "$DB" >/dev/null || fail "database holds invalid UTF-8 ($DBCHECK $DB)"
+	if [ "$FAILS" -ne 0 ]; then
+		[ -z "${CLEANUP:-}" ] || eval "$CLEANUP"
+		echo "$TESTNAME: $FAILS check(s) failed; files kept in $T" >&2
+		exit 1
+	fi
+	[ -z "${CLEANUP:-}" ] || eval "$CLEANUP"
+	rm -rf "$T"
+	echo "$TESTNAME: all checks passed"
+}
+
+# hold_db_lock SECONDS: a process that holds the database write lock (python's sqlite3); sets HOLDER
+hold_db_lock() {
+	python3 -c 'import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN IMMEDIATE")
+time.sleep(float(sys.argv[2]))
+c.execute("ROLLBACK")' "$DB" "$1" >/dev/null 2>&1 &
+	HOLDER=$!
+	i=0
+	while sqlite3 "$DB" "PRAGMA busy_timeout = 0; BEGIN IMMEDIATE; ROLLBACK;" >/dev/null 2>&1; do
+		i=$((i + 1)); [ $i -lt 200 ] || die "lock holder did not take the lock"
+		sleep 0.05
+	done
+}
+
+# hold_pipeline_lock: a process that holds the pipeline lock, so that pipe deliveries stay pending
+hold_pipeline_lock() {
+	python3 -c 'import fcntl, sys, time
+f = open(sys.argv[1], "a")
+fcntl.flock(f, fcntl.LOCK_EX)
+time.sleep(60)' "$DB-process.lock" >/dev/null 2>&1 &
+	LOCKER=$!
+	sleep 0.5
+}
