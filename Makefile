@@ -29,7 +29,7 @@ bench: deps build
 	./bench/run.sh $(BUILD) $(N)
 
 fuzz: deps
-	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DCAREDESK_FUZZ=ON >/dev/null
+	CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DCAREDESK_FUZZ=ON >/dev/null
 	cmake --build build-fuzz -j $(JOBS)
 	./tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 

@@ -17,7 +17,7 @@ admin_parse(int *argc, char ***argv, const char *usage, const char *summary, GOp
 	GOptionEntry common[] = {
 		{"config", 'c', 0, G_OPTION_ARG_FILENAME, &admin_opt_config, "configuration file", "FILE"},
 		{"json", 0, 0, G_OPTION_ARG_NONE, &admin_opt_json, "one JSON document on stdout", NULL},
-		{NULL},
+		G_OPTION_ENTRY_NULL,
 	};
 	GOptionContext *ctx = g_option_context_new(usage);
 	if (summary)

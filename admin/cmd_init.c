@@ -49,7 +49,7 @@ cmd_init(int argc, char **argv)
 	char *domain = NULL;
 	GOptionEntry entries[] = {
 		{"domain", 'd', 0, G_OPTION_ARG_STRING, &domain, "mail domain of the support address", "D"},
-		{NULL},
+		G_OPTION_ENTRY_NULL,
 	};
 	admin_parse(&argc, &argv, "init DIR - create caredesk.conf, secret.key and caredesk.db in DIR",
 	            "Idempotent: an existing DIR keeps its files; pending database migrations are applied.", entries);

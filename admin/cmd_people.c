@@ -49,7 +49,7 @@ agent_add(int argc, char **argv)
 	GOptionEntry entries[] = {
 		{"role", 0, 0, G_OPTION_ARG_STRING, &role, "agent (default) or admin", "ROLE"},
 		{"phone", 0, 0, G_OPTION_ARG_STRING, &phone, "mobile number for SMS notifications", "NUMBER"},
-		{NULL},
+		G_OPTION_ENTRY_NULL,
 	};
 	admin_parse(&argc, &argv, "agent add LOGIN EMAIL NAME - a new agent", NULL, entries);
 	if (argc < 6)
@@ -113,7 +113,7 @@ customer_add(int argc, char **argv)
 		{"name", 'n', 0, G_OPTION_ARG_STRING, &name, "full name", "NAME"},
 		{"phone", 'p', 0, G_OPTION_ARG_STRING, &phone, "phone number", "NUMBER"},
 		{"status", 's', 0, G_OPTION_ARG_STRING, &status, "pending, active (default) or disabled", "S"},
-		{NULL},
+		G_OPTION_ENTRY_NULL,
 	};
 	admin_parse(&argc, &argv, "customer add EMAIL - a new customer", NULL, entries);
 	if (argc < 4)
@@ -158,7 +158,7 @@ customer_contact(int argc, char **argv)
 	gboolean no_follow = FALSE;
 	GOptionEntry entries[] = {
 		{"no-follow", 0, 0, G_OPTION_ARG_NONE, &no_follow, "may not write to or follow the customer's tickets", NULL},
-		{NULL},
+		G_OPTION_ENTRY_NULL,
 	};
 	admin_parse(&argc, &argv, "customer contact CUSTOMER-EMAIL ADDRESS - an alternate address of a customer", NULL,
 	            entries);

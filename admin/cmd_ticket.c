@@ -49,7 +49,7 @@ ticket_list(int argc, char **argv)
 		{"queue", 'q', 0, G_OPTION_ARG_STRING, &queue, "only this queue", "Q"},
 		{"customer", 0, 0, G_OPTION_ARG_STRING, &customer, "only this customer's (email)", "EMAIL"},
 		{"limit", 'n', 0, G_OPTION_ARG_INT, &limit, "at most N tickets, newest first (default 50)", "N"},
-		{NULL},
+		G_OPTION_ENTRY_NULL,
 	};
 	admin_parse(&argc, &argv, "ticket list - tickets, newest first", NULL, entries);
 	admin_ctx a;
@@ -183,7 +183,7 @@ ticket_show(int argc, char **argv)
 	gboolean full = FALSE;
 	GOptionEntry entries[] = {
 		{"full", 'f', 0, G_OPTION_ARG_NONE, &full, "whole text of each message, quotes included", NULL},
-		{NULL},
+		G_OPTION_ENTRY_NULL,
 	};
 	admin_parse(&argc, &argv, "ticket show REF - a ticket, its conversation and its history", NULL, entries);
 	gint64 id = ticket_id_arg(argc, argv, 3);
@@ -243,7 +243,7 @@ ticket_set(int argc, char **argv)
 	GOptionEntry entries[] = {
 		{"status", 's', 0, G_OPTION_ARG_STRING, &status, "new status (open, pending, resolved, closed)", "S"},
 		{"note", 0, 0, G_OPTION_ARG_STRING, &note, "why (kept in the history)", "TEXT"},
-		{NULL},
+		G_OPTION_ENTRY_NULL,
 	};
 	admin_parse(&argc, &argv, "ticket set REF --status S - change a ticket", NULL, entries);
 	gint64 id = ticket_id_arg(argc, argv, 3);

@@ -95,7 +95,7 @@ cd_config_load(const char *explicit_path, GError **error)
 	cfg->support_address = get_string(kf, "caredesk", "support_address", def_support);
 	g_free(def_support);
 
-	gint64 n;
+	gint64 n = 0;
 	gboolean ok = TRUE;
 	ok = ok && get_int64(kf, "caredesk", "busy_timeout_ms", 5000, 0, &n, cfg->path, error);
 	cfg->busy_timeout_ms = (int)MIN(n, G_MAXINT);

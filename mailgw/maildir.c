@@ -161,7 +161,7 @@ engine_maildir_main(int argc, char **argv)
 		{"queue", 'q', 0, G_OPTION_ARG_STRING, &queue, "queue for new tickets", "Q"},
 		{"quiet", 0, 0, G_OPTION_ARG_NONE, &quiet, "no summary line", NULL},
 		{"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "log more", NULL},
-		{NULL},
+		G_OPTION_ENTRY_NULL,
 	};
 	GOptionContext *octx = g_option_context_new("maildir DIR - take in every message of a Maildir, then remove it");
 	g_option_context_add_main_entries(octx, entries, NULL);

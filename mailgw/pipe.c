@@ -94,7 +94,7 @@ parse_options(int *argc, char ***argv, pipe_options *o, GError **error)
 		{"recipient", 'r', 0, G_OPTION_ARG_STRING, &o->recipient, "envelope recipient (Postfix: ${recipient})", "ADDR"},
 		{"sync", 0, 0, G_OPTION_ARG_NONE, &o->sync, "process before exiting (as pipe_processing = sync)", NULL},
 		{"verbose", 'v', 0, G_OPTION_ARG_NONE, &o->verbose, "log more", NULL},
-		{NULL},
+		G_OPTION_ENTRY_NULL,
 	};
 	GOptionContext *ctx = g_option_context_new("- take one message from an MTA on stdin");
 	g_option_context_set_summary(ctx,

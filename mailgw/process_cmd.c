@@ -42,7 +42,7 @@ engine_process_main(int argc, char **argv)
 		{"linger-ms", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &linger_ms, "wait before each batch", "MS"},
 		{"syslog", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &use_syslog, "log to syslog", NULL},
 		{"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "log more", NULL},
-		{NULL},
+		G_OPTION_ENTRY_NULL,
 	};
 	GOptionContext *octx = g_option_context_new("process - run the pipeline over stored, pending messages");
 	g_option_context_add_main_entries(octx, entries, NULL);

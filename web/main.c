@@ -43,7 +43,7 @@ main(int argc, char **argv)
 	char *config = NULL;
 	GOptionEntry entries[] = {
 		{"config", 'c', 0, G_OPTION_ARG_FILENAME, &config, "configuration file", "FILE"},
-		{NULL},
+		G_OPTION_ENTRY_NULL,
 	};
 	GOptionContext *octx = g_option_context_new("- the customer web view");
 	g_option_context_add_main_entries(octx, entries, NULL);
