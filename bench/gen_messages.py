@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""gen_messages.py OUTDIR N [SEED] - realistic support mail for the benchmarks.
+"""gen_messages.py OUTDIR N [SEED [ATTACH_RATE]] - realistic support mail for the benchmarks.
 
 multipart/alternative text + HTML bodies of a few KB, about a fifth with an attachment
 (10-120 KB), about a third replies to an earlier message (In-Reply-To, References, "Re:",
@@ -32,6 +32,7 @@ def body(rng):
 def main():
     out, n = sys.argv[1], int(sys.argv[2])
     rng = random.Random(int(sys.argv[3]) if len(sys.argv) > 3 else 42)
+    attach_rate = float(sys.argv[4]) if len(sys.argv) > 4 else 0.2
     os.makedirs(out, exist_ok=True)
     senders = [f"customer{i}@example{i % 37}.org" for i in range(500)]
     sent = []  # (message-id, subject, sender, text)
@@ -40,7 +41,8 @@ def main():
         m = EmailMessage()
         text = body(rng)
         if sent and rng.random() < 0.33:
-            mid, subj, sender, old = rng.choice(sent[-200:])
+            # a reply to one of the earlier messages, not the one just before (replies come later)
+            mid, subj, sender, old = rng.choice(sent[-200:-10] or sent[:1])
             m["Subject"] = "Re: " + subj
             m["In-Reply-To"] = mid
             m["References"] = mid
@@ -59,7 +61,7 @@ def main():
         m.set_content(text)
         html = "".join(f"<p>{p}</p>" for p in text.split("\n\n"))
         m.add_alternative(f"<html><body>{html}</body></html>", subtype="html")
-        if rng.random() < 0.2:
+        if rng.random() < attach_rate:
             m.make_mixed()
             size = rng.randint(10_000, 120_000)
             m.add_attachment(rng.randbytes(size), maintype="application", subtype="pdf",

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -45,13 +46,16 @@ main(int argc, char **argv)
 	int conc = atoi(argv[2]);
 	int n = argc - 3;
 	int fds[64][2];
+	/* the next message to deliver, shared by the workers: arrival order, as an MTA's queue */
+	int *next = mmap(NULL, sizeof *next, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	*next = 0;
 	gint64 t0 = g_get_monotonic_time();
 	for (int w = 0; w < conc && w < 64; w++) {
 		if (pipe(fds[w]) != 0)
 			return 1;
 		if (fork() == 0) {
 			close(fds[w][0]);
-			for (int i = w; i < n; i += conc) {
+			for (int i; (i = __atomic_fetch_add(next, 1, __ATOMIC_SEQ_CST)) < n;) {
 				gint64 s = g_get_monotonic_time();
 				int rc = deliver(mailgw, argv[3 + i]);
 				double ms = (g_get_monotonic_time() - s) / 1000.0;

@@ -1,6 +1,6 @@
 #!/bin/sh
 # run.sh BUILD [N] - the ingest benchmark (make bench). Generates N (default 10000) realistic
-# messages, then measures in one run, on this machine:
+# messages (ATTACH_RATE=0.2 of them with an attachment), then measures in one run, on this machine:
 #   (a) GMime parse-only throughput, one thread (the reference)
 #   (b) caredesk-mailgw maildir: drain of all N messages, synchronous=FULL
 #   (c) caredesk-mailgw pipe: one process per message, two deliveries at once (as Postfix runs
@@ -10,16 +10,18 @@
 set -eu
 build=$(cd "$1" && pwd)
 n=${2:-10000}
+attach=${ATTACH_RATE:-0.2}
 bin="$build/bin"
 here=$(cd "$(dirname "$0")" && pwd)
 w="$build/bench-work"
 rm -rf "$w"
 mkdir -p "$w"
 echo "bench: generating $n messages"
-python3 "$here/gen_messages.py" "$w/msgs" "$n" 42
+python3 "$here/gen_messages.py" "$w/msgs" "$n" 42 "$attach"
 echo "bench: $(du -sh "$w/msgs" | cut -f1) in $(ls "$w/msgs" | wc -l) files; $(nproc) cores"
 
 a_line=$("$bin/cd-bench-parse" --gmime "$w/msgs")
+"$bin/cd-bench-parse" --gmime-decode "$w/msgs"
 echo "$a_line"
 a=$(echo "$a_line" | sed 's/.* \([0-9]*\) msgs\/s/\1/')
 "$bin/cd-bench-parse" "$w/msgs"
