@@ -15,7 +15,8 @@ for t in mime html tnef quote; do
 	mime) seeds="$shared/corpus $src/demo/mail" ;;
 	html) seeds="$shared/corpus/mailgun-talon/html_replies" ;;
 	quote) seeds="$shared/corpus/github-email_reply_parser $shared/corpus/discourse-email_reply_trimmer" ;;
-	tnef) seeds="" ;;
+	tnef) seeds=""
+		CAREDESK_TNEF_SAMPLE="$work/corpus/sample.tnef" "$build/bin/test_tnef" -p /tnef/in-a-message >/dev/null ;;
 	esac
 	echo "fuzz: $t for $secs s"
 	"$build/bin/fuzz_$t" -max_total_time="$secs" -max_len=262144 -timeout=10 \

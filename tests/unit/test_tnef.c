@@ -6,6 +6,7 @@
  * MS-OXRTFCP) and check that names, types, sizes and bytes come out. Then they feed
  * truncated, bit-flipped and randomly built blobs, and check that nothing crashes,
  * leaks (under ASan) or gets printed on stdout by libytnef. */
+#include "mime.h"
 #include "tnef.h"
 #include "result.h"
 
@@ -849,6 +850,47 @@ test_threads(void)
 	sample_free(&s);
 }
 
+/* test_in_a_message - a winmail.dat part of a real message: the files inside become the message's
+ * attachments and the body inside becomes its text. CAREDESK_TNEF_SAMPLE=FILE also writes the
+ * blob there (make fuzz seeds its TNEF target with it). */
+static void
+test_in_a_message(void)
+{
+	sample smp = make_sample();
+	const char *out = g_getenv("CAREDESK_TNEF_SAMPLE");
+	if (out)
+		g_assert_true(g_file_set_contents(out, (const char *)smp.blob->data, smp.blob->len, NULL));
+	char *b64 = g_base64_encode(smp.blob->data, smp.blob->len);
+	char *raw = g_strdup_printf("From: outlook@example.org\nSubject: Order 4711\nMIME-Version: 1.0\n"
+	                            "Content-Type: multipart/mixed; boundary=x\n\n--x\nContent-Type: text/plain\n\n\n"
+	                            "--x\nContent-Type: application/ms-tnef; name=winmail.dat\n"
+	                            "Content-Disposition: attachment; filename=winmail.dat\n"
+	                            "Content-Transfer-Encoding: base64\n\n%s\n--x--\n",
+	                            b64);
+	cd_mime_options opt;
+	cd_mime_options_default(&opt);
+	cd_message *m = cd_mime_parse(raw, strlen(raw), &opt);
+	gboolean have_long = FALSE, have_notes = FALSE;
+	for (guint i = 0; i < m->attachments->len; i++) {
+		cd_attachment *a = g_ptr_array_index(m->attachments, i);
+		g_assert_cmpstr(a->content_type, !=, "application/ms-tnef");
+		if (g_strcmp0(a->filename, LONG_NAME) == 0) {
+			have_long = TRUE;
+			g_assert_cmpuint(a->size, ==, smp.att1->len);
+			g_assert_cmpstr(a->note, ==, "from winmail.dat");
+		}
+		if (g_strcmp0(a->filename, "NOTES.TXT") == 0)
+			have_notes = TRUE;
+	}
+	g_assert_true(have_long);
+	g_assert_true(have_notes);
+	g_assert_nonnull(strstr(m->text, "Grüße, the résumé is attached."));
+	cd_message_free(m);
+	g_free(raw);
+	g_free(b64);
+	sample_free(&smp);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -863,5 +905,6 @@ main(int argc, char **argv)
 	g_test_add_func("/tnef/large-attachment", test_large_attachment);
 	g_test_add_func("/tnef/random-streams", test_random_streams);
 	g_test_add_func("/tnef/threads", test_threads);
+	g_test_add_func("/tnef/in-a-message", test_in_a_message);
 	return g_test_run();
 }
