@@ -14,15 +14,24 @@
 char *
 mailgw_engine_path(void)
 {
+	/* beside this program (build tree), then ../libexec/caredesk relative to it (an installed
+	 * tree, wherever it was moved), then the configured libexec folder */
 	char *self = g_file_read_link("/proc/self/exe", NULL);
 	if (self) {
 		char *dir = g_path_get_dirname(self);
-		char *beside = g_build_filename(dir, ENGINE_NAME, NULL);
+		char *candidates[] = {g_build_filename(dir, ENGINE_NAME, NULL),
+		                      g_build_filename(dir, "..", "libexec", "caredesk", ENGINE_NAME, NULL)};
+		char *found = NULL;
+		for (gsize i = 0; i < G_N_ELEMENTS(candidates); i++) {
+			if (found == NULL && access(candidates[i], X_OK) == 0)
+				found = candidates[i];
+			else
+				g_free(candidates[i]);
+		}
 		g_free(dir);
 		g_free(self);
-		if (access(beside, X_OK) == 0)
-			return beside;
-		g_free(beside);
+		if (found)
+			return found;
 	}
 	return g_build_filename(CAREDESK_LIBEXECDIR, ENGINE_NAME, NULL);
 }
