@@ -27,22 +27,28 @@ cd_raw_store(cd_store *store, const void *bytes, gsize len, const char sha256[65
 	} else {
 		sqlite3_reset(st);
 		st = cd_store_stmt(store,
-		                   "INSERT INTO raw_messages(sha256, bytes, size, channel, source, envelope_from, queue, "
-		                   "received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		                   "INSERT INTO raw_messages(sha256, size, channel, source, envelope_from, queue, "
+		                   "received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
 		                   error);
 		if (st == NULL)
 			return FALSE;
 		sqlite3_bind_text(st, 1, sha256, 64, SQLITE_STATIC);
-		sqlite3_bind_blob64(st, 2, bytes, len, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, (sqlite3_int64)len);
-		sqlite3_bind_text(st, 4, origin->channel ? origin->channel : "email", -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 5, origin->source, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 6, origin->envelope_from, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 7, origin->queue, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 8, now);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)len);
+		sqlite3_bind_text(st, 3, origin->channel ? origin->channel : "email", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, origin->source, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, origin->envelope_from, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, origin->queue, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 7, now);
 		if (!cd_store_run(store, st, error))
 			return FALSE;
 		*raw_id = cd_store_last_id(store);
+		st = cd_store_stmt(store, "INSERT INTO raw_bodies(raw_id, bytes) VALUES (?, ?)", error);
+		if (st == NULL)
+			return FALSE;
+		sqlite3_bind_int64(st, 1, *raw_id);
+		sqlite3_bind_blob64(st, 2, bytes, len, SQLITE_STATIC);
+		if (!cd_store_run(store, st, error))
+			return FALSE;
 		*status = CD_RAW_NEW;
 	}
 	st = cd_store_stmt(store,

@@ -11,11 +11,12 @@ static const char *const migrations[] = {
 "  value TEXT NOT NULL\n"
 ") STRICT;\n"
 
-/* Every byte we were given, exactly once (sha256). state: pending until the pipeline ran. */
+/* Every byte we were given, exactly once (sha256). state: pending until the pipeline ran.
+ * The bytes live in raw_bodies, a row that is never updated: SQLite rewrites a whole record on
+ * UPDATE, and marking a message processed must not copy its bytes again. */
 "CREATE TABLE raw_messages (\n"
 "  id INTEGER PRIMARY KEY,\n"
 "  sha256 TEXT NOT NULL UNIQUE,\n"
-"  bytes BLOB NOT NULL,\n"
 "  size INTEGER NOT NULL,\n"
 "  channel TEXT NOT NULL DEFAULT 'email' CHECK (channel IN ('email','sms')),\n"
 "  source TEXT NOT NULL,\n"
@@ -31,6 +32,10 @@ static const char *const migrations[] = {
 ") STRICT;\n"
 "CREATE INDEX raw_messages_pending ON raw_messages(id) WHERE state = 'pending';\n"
 "CREATE INDEX raw_messages_received ON raw_messages(received_at);\n"
+"CREATE TABLE raw_bodies (\n"
+"  raw_id INTEGER PRIMARY KEY REFERENCES raw_messages(id) ON DELETE CASCADE,\n"
+"  bytes BLOB NOT NULL\n"
+") STRICT;\n"
 
 /* Each arrival of a raw message: the same bytes may reach us through two addresses or mailboxes. */
 "CREATE TABLE raw_deliveries (\n"
