@@ -3,6 +3,7 @@
 #ifndef ADMIN_H
 #define ADMIN_H
 
+#include "audit.h"
 #include "config.h"
 #include "store.h"
 
@@ -37,10 +38,47 @@ void admin_print_json(JsonNode *node);
 /* admin_row_from_stmt - a JSON object of the current row, column names as keys. */
 JsonNode *admin_row_from_stmt(sqlite3_stmt *st);
 
+/* Helpers of the workflow commands (cmd_workflow.c): rma, offer, order, activations, tick and
+ * customer show. Each fails the command with a one-line error rather than returning one. */
+
+/* admin_prepare - a cached statement for sql. */
+sqlite3_stmt *admin_prepare(cd_store *store, const char *sql);
+/* admin_rows - every row of st as a JSON array (admin_row_from_stmt); admin_one - the first row or NULL. */
+JsonNode *admin_rows(cd_store *store, sqlite3_stmt *st);
+JsonNode *admin_one(cd_store *store, sqlite3_stmt *st);
+/* admin_str - a string member, NULL when absent or null; admin_int - an integer member, 0 when absent. */
+const char *admin_str(JsonObject *o, const char *name);
+gint64 admin_int(JsonObject *o, const char *name);
+/* admin_actor - the admin at the keyboard: {admin, $USER, cli}. */
+const cd_actor *admin_actor(void);
+/* admin_begin / admin_commit - BEGIN IMMEDIATE; COMMIT when ok, else roll back and fail with error. */
+void admin_begin(admin_ctx *a);
+void admin_commit(admin_ctx *a, gboolean ok, GError *error);
+/* admin_customer_id - the customer named by EMAIL or ID (an alternate address counts); exits EX_NOINPUT. */
+gint64 admin_customer_id(cd_store *store, const char *arg);
+/* admin_history_sql - SELECT of audit rows (at, actor_kind, actor, channel, action, from_state, to_state,
+ * note) for ?1 = entity and ?2 = entity_id, oldest first. */
+#define ADMIN_ISO(col) "strftime('%Y-%m-%dT%H:%M:%SZ', " col ", 'unixepoch')"
+extern const char admin_history_sql[];
+/* admin_print_history - audit rows under a title, one per line: "  2026-05-01T10:00:00Z  agent ana (email)
+ *   [what] status requested -> authorized", the note indented on the next line. */
+void admin_print_history(JsonNode *rows, const char *title);
+/* admin_field - "Label:     value" when value is not NULL. */
+void admin_field(const char *label, const char *value);
+/* admin_words - argv[from..] joined by spaces (newly allocated), NULL when there are none. */
+char *admin_words(int argc, char **argv, int from);
+
 int cmd_init(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_ticket(int argc, char **argv);
 int cmd_agent(int argc, char **argv);
 int cmd_customer(int argc, char **argv);
+int cmd_filters(int argc, char **argv);
+int cmd_rma(int argc, char **argv);
+int cmd_offer(int argc, char **argv);
+int cmd_order(int argc, char **argv);
+int cmd_activations(int argc, char **argv);
+int cmd_tick(int argc, char **argv);
+int cmd_reprocess(int argc, char **argv);
 
 #endif

@@ -43,6 +43,79 @@ file_schema_version(const char *path)
 	return v;
 }
 
+/* shipped_dir - the shipped filters/ or templates/: beside an installed caredesk (../share/caredesk),
+ * the configured data dir, or the source tree this program was built from. */
+static char *
+shipped_dir(const char *what)
+{
+	char *self = g_file_read_link("/proc/self/exe", NULL);
+	char *candidates[3] = {NULL, g_build_filename(CAREDESK_DATADIR, what, NULL),
+	                       g_build_filename(CAREDESK_SOURCE_DIR, what, NULL)};
+	if (self) {
+		char *dir = g_path_get_dirname(self);
+		candidates[0] = g_build_filename(dir, "..", "share", "caredesk", what, NULL);
+		g_free(dir);
+		g_free(self);
+	}
+	char *found = NULL;
+	for (gsize i = 0; i < G_N_ELEMENTS(candidates); i++) {
+		if (found == NULL && candidates[i] && g_file_test(candidates[i], G_FILE_TEST_IS_DIR))
+			found = candidates[i];
+		else
+			g_free(candidates[i]);
+	}
+	return found;
+}
+
+/* copy_shipped - copy the shipped files (recursively) into dest when dest holds none of its own yet. */
+static void
+copy_tree(const char *from, const char *to, guint *copied)
+{
+	GDir *d = g_dir_open(from, 0, NULL);
+	const char *name;
+	g_mkdir_with_parents(to, 0750);
+	while (d && (name = g_dir_read_name(d)) != NULL) {
+		char *src = g_build_filename(from, name, NULL);
+		char *dst = g_build_filename(to, name, NULL);
+		if (g_file_test(src, G_FILE_TEST_IS_DIR)) {
+			copy_tree(src, dst, copied);
+		} else if (!g_file_test(dst, G_FILE_TEST_EXISTS)) {
+			char *data;
+			gsize len;
+			GError *error = NULL;
+			if (g_file_get_contents(src, &data, &len, NULL)) {
+				if (!cd_write_file_atomic(dst, data, len, 0640, &error))
+					admin_fail(error);
+				(*copied)++;
+				g_free(data);
+			}
+		}
+		g_free(src);
+		g_free(dst);
+	}
+	if (d)
+		g_dir_close(d);
+}
+
+static void
+copy_shipped(const char *what, const char *dest)
+{
+	GDir *d = g_dir_open(dest, 0, NULL);
+	gboolean empty = d == NULL || g_dir_read_name(d) == NULL;
+	if (d)
+		g_dir_close(d);
+	char *from = shipped_dir(what);
+	if (!empty || from == NULL) {
+		printf("kept     %s%s\n", dest, from ? "" : " (no shipped files found)");
+		g_free(from);
+		return;
+	}
+	guint copied = 0;
+	copy_tree(from, dest, &copied);
+	printf("created  %s (%u shipped files from %s)\n", dest, copied, from);
+	g_free(from);
+}
+
 int
 cmd_init(int argc, char **argv)
 {
@@ -71,8 +144,8 @@ cmd_init(int argc, char **argv)
 	ensure_file(cfg->secret_key_path, key, 0600, "secret key, mode 0600");
 	memset(key, 0, strlen(key));
 	g_free(key);
-	g_mkdir_with_parents(cfg->filters_dir, 0750);
-	g_mkdir_with_parents(cfg->templates_dir, 0750);
+	copy_shipped("filters", cfg->filters_dir);
+	copy_shipped("templates", cfg->templates_dir);
 
 	gboolean existed = g_file_test(cfg->database, G_FILE_TEST_EXISTS);
 	int before = existed ? file_schema_version(cfg->database) : 0;

@@ -1,4 +1,4 @@
-/* cmd_people.c - `caredesk agent add|list` and `caredesk customer add|list|contact`. */
+/* cmd_people.c - `caredesk agent add|list` and `caredesk customer add|list|show|contact`. */
 #include "admin.h"
 #include "audit.h"
 #include "customer.h"
@@ -198,6 +198,116 @@ customer_contact(int argc, char **argv)
 	return EX_OK;
 }
 
+/* customer_section - rows of sql (?1 = the customer) as a titled table, or as a member of the JSON page. */
+static void
+customer_section(cd_store *store, JsonObject *page, gint64 id, const char *member, const char *title,
+                 const char *sql, const char *const *cols)
+{
+	sqlite3_stmt *st = admin_prepare(store, sql);
+	sqlite3_bind_int64(st, 1, id);
+	JsonNode *rows = admin_rows(store, st);
+	if (admin_opt_json) {
+		json_object_set_member(page, member, rows);
+		return;
+	}
+	printf("\n%s:\n", title);
+	admin_print_rows(rows, cols);
+	json_node_unref(rows);
+}
+
+static int
+customer_show(int argc, char **argv)
+{
+	admin_parse(&argc, &argv, "customer show EMAIL|ID - a customer's page: details and history",
+	            "Details, contacts, tags, orders, offers, tickets, RMAs and activations, then every audited event\n"
+	            "about the customer in time order (what happened, who did it, from which channel).",
+	            NULL);
+	if (argc < 4)
+		cd_die(EX_USAGE, "customer show EMAIL|ID");
+	admin_ctx a;
+	admin_open(&a);
+	gint64 id = admin_customer_id(a.store, argv[3]);
+	sqlite3_stmt *st = admin_prepare(
+	    a.store, "SELECT id, email, phone, name, company, language, status, customer_group, notify_channel, "
+	             "password_hash IS NOT NULL AS has_password, " ISO("created_at") " AS created, "
+	             ISO("updated_at") " AS updated FROM customers WHERE id = ?");
+	sqlite3_bind_int64(st, 1, id);
+	JsonNode *page = admin_one(a.store, st);
+	JsonObject *c = json_node_get_object(page);
+	if (!admin_opt_json) {
+		printf("Customer %" G_GINT64_FORMAT "  [%s]\n", id, admin_str(c, "status"));
+		admin_field("Email:", admin_str(c, "email"));
+		admin_field("Phone:", admin_str(c, "phone"));
+		admin_field("Name:", admin_str(c, "name"));
+		admin_field("Company:", admin_str(c, "company"));
+		admin_field("Language:", admin_str(c, "language"));
+		admin_field("Group:", admin_str(c, "customer_group"));
+		admin_field("Notify by:", admin_str(c, "notify_channel"));
+		admin_field("Since:", admin_str(c, "created"));
+	}
+	static const char *const contact_cols[] = {"kind", "value", "name", "may_follow", NULL};
+	customer_section(a.store, c, id, "contacts", "Contacts",
+	                 "SELECT kind, value, name, may_follow, " ISO("created_at") " AS created FROM customer_contacts "
+	                 "WHERE customer_id = ?1 ORDER BY id",
+	                 contact_cols);
+	static const char *const tag_cols[] = {"tag", NULL};
+	customer_section(a.store, c, id, "tags", "Tags", "SELECT tag FROM customer_tags WHERE customer_id = ?1 ORDER BY tag",
+	                 tag_cols);
+	static const char *const order_cols[] = {"ref", "status", "lines", "total", "currency", "ordered", "delivered", NULL};
+	customer_section(a.store, c, id, "orders", "Orders",
+	                 "SELECT o.ref, o.status, (SELECT count(*) FROM order_lines l WHERE l.order_id = o.id) AS lines, "
+	                 "printf('%d.%02d', o.total_cents / 100, o.total_cents % 100) AS total, o.currency, "
+	                 ISO("o.ordered_at") " AS ordered, " ISO("o.delivered_at") " AS delivered FROM orders o "
+	                 "WHERE o.customer_id = ?1 ORDER BY o.ordered_at, o.id",
+	                 order_cols);
+	static const char *const offer_cols[] = {"ref", "status", "title", "total", "currency", "valid_until", NULL};
+	customer_section(a.store, c, id, "offers", "Offers",
+	                 "SELECT ref, status, title, printf('%d.%02d', total_cents / 100, total_cents % 100) AS total, "
+	                 "currency, " ISO("valid_until") " AS valid_until, " ISO("created_at") " AS created FROM offers "
+	                 "WHERE customer_id = ?1 ORDER BY id",
+	                 offer_cols);
+	static const char *const ticket_cols[] = {"ref", "status", "priority", "type", "queue", "updated", "subject", NULL};
+	customer_section(a.store, c, id, "tickets", "Tickets",
+	                 "SELECT printf('T-%06d', t.id) AS ref, t.status, t.priority, t.type, q.name AS queue, t.subject, "
+	                 ISO("t.created_at") " AS created, " ISO("t.updated_at") " AS updated FROM tickets t "
+	                 "JOIN queues q ON q.id = t.queue_id WHERE t.customer_id = ?1 ORDER BY t.id",
+	                 ticket_cols);
+	static const char *const rma_cols[] = {"ref", "status", "order", "line", "quantity", "updated", "reason", NULL};
+	customer_section(a.store, c, id, "rmas", "RMAs",
+	                 "SELECT printf('RMA-%06d', r.id) AS ref, r.status, o.ref AS \"order\", l.line_no AS line, "
+	                 "r.quantity, r.reason, r.refusal_reason, " ISO("r.created_at") " AS created, "
+	                 ISO("r.updated_at") " AS updated FROM rmas r LEFT JOIN orders o ON o.id = r.order_id "
+	                 "LEFT JOIN order_lines l ON l.id = r.order_line_id WHERE r.customer_id = ?1 ORDER BY r.id",
+	                 rma_cols);
+	static const char *const act_cols[] = {"channel", "state", "attempts", "expires", "created", NULL};
+	customer_section(a.store, c, id, "activations", "Activations",
+	                 "SELECT channel, state, attempts, max_attempts, " ISO("expires_at") " AS expires, "
+	                 ISO("created_at") " AS created, " ISO("activated_at") " AS activated FROM activations "
+	                 "WHERE customer_id = ?1 ORDER BY id",
+	                 act_cols);
+	st = admin_prepare(
+	    a.store,
+	    "SELECT " ISO("at") " AS at, actor_kind, actor, channel, entity, "
+	    "CASE entity WHEN 'ticket' THEN printf('ticket T-%06d', entity_id) "
+	    "WHEN 'rma' THEN CASE WHEN entity_id IS NULL THEN 'return request' ELSE printf('RMA-%06d', entity_id) END "
+	    "WHEN 'order' THEN 'order ' || coalesce((SELECT ref FROM orders WHERE id = entity_id), entity_id) "
+	    "WHEN 'offer' THEN 'offer ' || coalesce((SELECT ref FROM offers WHERE id = entity_id), entity_id) "
+	    "WHEN 'activation' THEN 'activation' ELSE entity END AS what, "
+	    "action, from_state, to_state, note FROM audit_events WHERE customer_id = ?1 ORDER BY at, id");
+	sqlite3_bind_int64(st, 1, id);
+	JsonNode *hist = admin_rows(a.store, st);
+	if (admin_opt_json) {
+		json_object_set_member(c, "history", hist);
+		admin_print_json(page);
+	} else {
+		admin_print_history(hist, "History");
+		json_node_unref(hist);
+	}
+	json_node_unref(page);
+	admin_close(&a);
+	return EX_OK;
+}
+
 int
 cmd_customer(int argc, char **argv)
 {
@@ -206,6 +316,8 @@ cmd_customer(int argc, char **argv)
 		return customer_add(argc, argv);
 	if (strcmp(sub, "contact") == 0)
 		return customer_contact(argc, argv);
+	if (strcmp(sub, "show") == 0)
+		return customer_show(argc, argv);
 	if (strcmp(sub, "list") == 0) {
 		admin_parse(&argc, &argv, "customer list - all customers", NULL, NULL);
 		static const char *const cols[] = {"id", "email", "name", "phone", "status", "tickets", "created", NULL};
@@ -214,5 +326,5 @@ cmd_customer(int argc, char **argv)
 		           ISO("c.created_at") " AS created FROM customers c ORDER BY c.id", cols);
 		return EX_OK;
 	}
-	cd_die(EX_USAGE, "customer: add EMAIL, list, or contact CUSTOMER-EMAIL ADDRESS");
+	cd_die(EX_USAGE, "customer: add EMAIL, list, show EMAIL|ID, or contact CUSTOMER-EMAIL ADDRESS");
 }

@@ -9,36 +9,6 @@
 #include <string.h>
 #include <sysexits.h>
 
-#define ISO(col) "strftime('%Y-%m-%dT%H:%M:%SZ', " col ", 'unixepoch')"
-
-static JsonNode *
-rows_of(cd_store *store, sqlite3_stmt *st)
-{
-	JsonArray *arr = json_array_new();
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_array_add_element(arr, admin_row_from_stmt(st));
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		GError *error = NULL;
-		cd_set_error_sqlite(&error, rc, "query", sqlite3_errmsg(cd_store_db(store)));
-		admin_fail(error);
-	}
-	JsonNode *node = json_node_new(JSON_NODE_ARRAY);
-	json_node_take_array(node, arr);
-	return node;
-}
-
-static sqlite3_stmt *
-prepare(cd_store *store, const char *sql)
-{
-	GError *error = NULL;
-	sqlite3_stmt *st = cd_store_stmt(store, sql, &error);
-	if (st == NULL)
-		admin_fail(error);
-	return st;
-}
-
 static int
 ticket_list(int argc, char **argv)
 {
@@ -54,13 +24,13 @@ ticket_list(int argc, char **argv)
 	admin_parse(&argc, &argv, "ticket list - tickets, newest first", NULL, entries);
 	admin_ctx a;
 	admin_open(&a);
-	sqlite3_stmt *st = prepare(
+	sqlite3_stmt *st = admin_prepare(
 	    a.store,
 	    "SELECT printf('T-%06d', t.id) AS ref, t.status, t.priority, t.type, q.name AS queue, c.email AS customer, "
 	    "t.subject, (SELECT count(*) FROM messages m WHERE m.ticket_id = t.id) AS messages, "
 	    "trim(CASE WHEN t.unparsed THEN 'unparsed ' ELSE '' END || CASE WHEN t.auto_generated THEN 'auto ' ELSE '' END "
 	    "|| CASE WHEN t.follow_up_of IS NOT NULL THEN printf('follow-up:T-%06d', t.follow_up_of) ELSE '' END) AS flags, "
-	    ISO("t.created_at") " AS created, " ISO("t.updated_at") " AS updated "
+	    ADMIN_ISO("t.created_at") " AS created, " ADMIN_ISO("t.updated_at") " AS updated "
 	    "FROM tickets t JOIN queues q ON q.id = t.queue_id LEFT JOIN customers c ON c.id = t.customer_id "
 	    "WHERE (?1 IS NULL OR t.status = ?1) AND (?2 IS NULL OR q.name = ?2) AND (?3 IS NULL OR c.email = ?3) "
 	    "ORDER BY t.id DESC LIMIT ?4");
@@ -68,9 +38,9 @@ ticket_list(int argc, char **argv)
 	sqlite3_bind_text(st, 2, queue, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, customer, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 4, limit);
-	JsonNode *rows = rows_of(a.store, st);
-	static const char *const cols[] = {"ref", "status", "priority", "queue", "customer", "messages", "flags",
-	                                   "updated", "subject", NULL};
+	JsonNode *rows = admin_rows(a.store, st);
+	static const char *const cols[] = {"ref", "status", "priority", "type", "queue", "customer", "messages",
+	                                   "flags", "updated", "subject", NULL};
 	admin_print_rows(rows, cols);
 	json_node_unref(rows);
 	admin_close(&a);
@@ -98,7 +68,7 @@ ticket_id_arg(int argc, char **argv, int pos)
 static JsonNode *
 object_of(cd_store *store, sqlite3_stmt *st)
 {
-	JsonNode *rows = rows_of(store, st);
+	JsonNode *rows = admin_rows(store, st);
 	JsonArray *arr = json_node_get_array(rows);
 	JsonNode *one = json_array_get_length(arr) ? json_node_copy(json_array_get_element(arr, 0)) : NULL;
 	json_node_unref(rows);
@@ -136,6 +106,10 @@ print_ticket(JsonObject *t, gboolean full)
 	       str_member(t, "customer_name") ? str_member(t, "customer_name") : "",
 	       str_member(t, "customer_name") ? ")" : "");
 	printf("Created:   %s   updated %s\n", str_member(t, "created"), str_member(t, "updated"));
+	if (str_member(t, "assignee"))
+		printf("Assignee:  %s\n", str_member(t, "assignee"));
+	if (str_member(t, "escalated"))
+		printf("Escalated: %s\n", str_member(t, "escalated"));
 	if (str_member(t, "flags") && *str_member(t, "flags"))
 		printf("Flags:     %s\n", str_member(t, "flags"));
 	JsonArray *msgs = json_object_get_array_member(t, "messages");
@@ -189,13 +163,14 @@ ticket_show(int argc, char **argv)
 	gint64 id = ticket_id_arg(argc, argv, 3);
 	admin_ctx a;
 	admin_open(&a);
-	sqlite3_stmt *st = prepare(
+	sqlite3_stmt *st = admin_prepare(
 	    a.store,
 	    "SELECT printf('T-%06d', t.id) AS ref, t.id, t.status, t.priority, t.type, t.channel, q.name AS queue, "
 	    "c.email AS customer, c.name AS customer_name, c.status AS customer_status, t.subject, "
+	    "(SELECT login FROM agents g WHERE g.id = t.assignee_id) AS assignee, " ADMIN_ISO("t.escalated_at") " AS escalated, "
 	    "trim(CASE WHEN t.unparsed THEN 'unparsed ' ELSE '' END || CASE WHEN t.auto_generated THEN 'auto ' ELSE '' END "
 	    "|| CASE WHEN t.follow_up_of IS NOT NULL THEN printf('follow-up:T-%06d', t.follow_up_of) ELSE '' END) AS flags, "
-	    ISO("t.created_at") " AS created, " ISO("t.updated_at") " AS updated "
+	    ADMIN_ISO("t.created_at") " AS created, " ADMIN_ISO("t.updated_at") " AS updated "
 	    "FROM tickets t JOIN queues q ON q.id = t.queue_id LEFT JOIN customers c ON c.id = t.customer_id WHERE t.id = ?");
 	sqlite3_bind_int64(st, 1, id);
 	JsonNode *ticket = object_of(a.store, st);
@@ -205,27 +180,27 @@ ticket_show(int argc, char **argv)
 	}
 	JsonObject *t = json_node_get_object(ticket);
 
-	st = prepare(a.store,
+	st = admin_prepare(a.store,
 	             "SELECT id, direction, channel, kind, author_kind, from_addr AS \"from\", from_name, to_addrs AS \"to\", "
 	             "cc_addrs AS cc, subject, message_id, in_reply_to, threaded_by, body_reply AS reply_text, "
-	             "body_full AS text, body_html IS NOT NULL AS has_html, notes, " ISO("created_at") " AS created "
+	             "body_full AS text, body_html IS NOT NULL AS has_html, notes, " ADMIN_ISO("created_at") " AS created "
 	             "FROM messages WHERE ticket_id = ? ORDER BY id");
 	sqlite3_bind_int64(st, 1, id);
-	JsonNode *msgs = rows_of(a.store, st);
+	JsonNode *msgs = admin_rows(a.store, st);
 	JsonArray *marr = json_node_get_array(msgs);
 	for (guint i = 0; i < json_array_get_length(marr); i++) {
 		JsonObject *m = json_array_get_object_element(marr, i);
-		sqlite3_stmt *as = prepare(a.store, "SELECT id, filename, content_type, size, sha256, content IS NOT NULL AS "
+		sqlite3_stmt *as = admin_prepare(a.store, "SELECT id, filename, content_type, size, sha256, content IS NOT NULL AS "
 		                                    "stored, inline, note FROM attachments WHERE message_id = ? ORDER BY id");
 		sqlite3_bind_int64(as, 1, json_object_get_int_member(m, "id"));
-		json_object_set_member(m, "attachments", rows_of(a.store, as));
+		json_object_set_member(m, "attachments", admin_rows(a.store, as));
 	}
 	json_object_set_member(t, "messages", msgs);
 
-	st = prepare(a.store, "SELECT " ISO("at") " AS at, actor_kind, actor, channel, action, from_state, to_state, note "
+	st = admin_prepare(a.store, "SELECT " ADMIN_ISO("at") " AS at, actor_kind, actor, channel, action, from_state, to_state, note "
 	                      "FROM audit_events WHERE entity = 'ticket' AND entity_id = ? ORDER BY id");
 	sqlite3_bind_int64(st, 1, id);
-	json_object_set_member(t, "history", rows_of(a.store, st));
+	json_object_set_member(t, "history", admin_rows(a.store, st));
 
 	if (admin_opt_json)
 		admin_print_json(ticket);
@@ -239,32 +214,65 @@ ticket_show(int argc, char **argv)
 static int
 ticket_set(int argc, char **argv)
 {
-	char *status = NULL, *note = NULL;
+	char *status = NULL, *note = NULL, *priority = NULL, *assign = NULL, *queue = NULL;
 	GOptionEntry entries[] = {
 		{"status", 's', 0, G_OPTION_ARG_STRING, &status, "new status (open, pending, resolved, closed)", "S"},
+		{"priority", 'p', 0, G_OPTION_ARG_STRING, &priority, "low, normal, high or urgent", "P"},
+		{"assign", 'a', 0, G_OPTION_ARG_STRING, &assign, "the agent who handles it (none: nobody)", "LOGIN"},
+		{"queue", 'q', 0, G_OPTION_ARG_STRING, &queue, "move it to this queue (it must exist)", "Q"},
 		{"note", 0, 0, G_OPTION_ARG_STRING, &note, "why (kept in the history)", "TEXT"},
 		G_OPTION_ENTRY_NULL,
 	};
-	admin_parse(&argc, &argv, "ticket set REF --status S - change a ticket", NULL, entries);
+	char *moves = cd_machine_transitions_text(&cd_ticket_machine);
+	char *summary = g_strdup_printf("Changes are made together or not at all, each one kept in the history.\n"
+	                                "Status changes allowed: %s.",
+	                                moves);
+	g_free(moves);
+	admin_parse(&argc, &argv, "ticket set REF [--status S] [--priority P] [--assign LOGIN] [--queue Q] - change a ticket",
+	            summary, entries);
+	g_free(summary);
 	gint64 id = ticket_id_arg(argc, argv, 3);
-	if (status == NULL)
-		cd_die(EX_USAGE, "ticket set: nothing to change (--status S)");
+	if (status == NULL && priority == NULL && assign == NULL && queue == NULL)
+		cd_die(EX_USAGE, "ticket set: nothing to change (--status S, --priority P, --assign LOGIN, --queue Q)");
 	admin_ctx a;
 	admin_open(&a);
 	const char *user = g_get_user_name();
 	cd_actor actor = {.actor_kind = "admin", .actor = user, .channel = "cli"};
 	GError *error = NULL;
-	if (!cd_store_begin(a.store, &error) || !cd_ticket_set_status(a.store, id, status, &actor, note, &error) ||
-	    !cd_store_commit(a.store, &error)) {
+	GString *done = g_string_new(NULL);
+	gboolean changed = FALSE;
+	gboolean ok = cd_store_begin(a.store, &error);
+	/* queue, assignee and priority first: a status change to closed is the last thing done */
+	if (ok && queue && (ok = cd_ticket_set_queue(a.store, id, queue, &actor, note, &changed, &error)))
+		g_string_append_printf(done, "%squeue %s%s", done->len ? ", " : "", queue, changed ? "" : " (already)");
+	if (ok && assign) {
+		gboolean nobody = strcmp(assign, "none") == 0 || strcmp(assign, "-") == 0;
+		ok = cd_ticket_assign(a.store, id, nobody ? NULL : assign, &actor, note, &changed, &error);
+		if (ok)
+			g_string_append_printf(done, "%s%s%s%s", done->len ? ", " : "", nobody ? "unassigned" : "assigned to ",
+			                       nobody ? "" : assign, changed ? "" : " (already)");
+	}
+	if (ok && priority && (ok = cd_ticket_set_priority(a.store, id, priority, &actor, note, &changed, &error)))
+		g_string_append_printf(done, "%spriority %s%s", done->len ? ", " : "", priority, changed ? "" : " (already)");
+	if (ok && status && (ok = cd_ticket_set_status(a.store, id, status, &actor, note, &error)))
+		g_string_append_printf(done, "%sstatus %s", done->len ? ", " : "", status);
+	if (!ok || !cd_store_commit(a.store, &error)) {
 		cd_store_rollback(a.store);
 		admin_fail(error);
 	}
 	char *ref = cd_ticket_ref(id);
-	printf("%s is now %s\n", ref, status);
+	if (status && priority == NULL && assign == NULL && queue == NULL)
+		printf("%s is now %s\n", ref, status);
+	else
+		printf("%s: %s\n", ref, done->str);
 	g_free(ref);
+	g_string_free(done, TRUE);
 	admin_close(&a);
 	g_free(status);
 	g_free(note);
+	g_free(priority);
+	g_free(assign);
+	g_free(queue);
 	return EX_OK;
 }
 
@@ -278,5 +286,5 @@ cmd_ticket(int argc, char **argv)
 		return ticket_show(argc, argv);
 	if (strcmp(sub, "set") == 0)
 		return ticket_set(argc, argv);
-	cd_die(EX_USAGE, "ticket: list, show REF or set REF --status S");
+	cd_die(EX_USAGE, "ticket: list, show REF or set REF [--status S] [--priority P] [--assign LOGIN] [--queue Q]");
 }

@@ -15,8 +15,15 @@ static const struct {
 	{"init", cmd_init, "init DIR [--domain D]      create config, secret key and database in DIR"},
 	{"doctor", cmd_doctor, "doctor                     check config, secret, database and queue health"},
 	{"ticket", cmd_ticket, "ticket list|show|set       tickets and their conversations"},
-	{"customer", cmd_customer, "customer add|list|contact  customers and their alternate addresses"},
+	{"customer", cmd_customer, "customer add|list|show|contact  customers, their history, alternate addresses"},
 	{"agent", cmd_agent, "agent add|list             agents"},
+	{"filters", cmd_filters, "filters check|test         lint the rule files; dry-run them on a message"},
+	{"rma", cmd_rma, "rma list|show|authorize|...  return requests"},
+	{"offer", cmd_offer, "offer create|list|show     offers"},
+	{"order", cmd_order, "order import|list|show|set-status  orders from the shop"},
+	{"activations", cmd_activations, "activations list|approve   pending accounts"},
+	{"tick", cmd_tick, "tick                       run the timers (cron-friendly, idempotent)"},
+	{"reprocess", cmd_reprocess, "reprocess --since DATE     re-run rules on stored messages (dry-run by default)"},
 };
 
 static void
@@ -33,12 +40,12 @@ int
 main(int argc, char **argv)
 {
 	cd_log_init("caredesk", CD_LOG_STDERR);
-	for (int i = 1; i < argc; i++)
+	const char *cmd = cd_argv_word(argc, argv, 1);
+	for (int i = 1; cmd == NULL && i < argc; i++)
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			usage(stdout);
 			return EX_OK;
 		}
-	const char *cmd = cd_argv_word(argc, argv, 1);
 	if (cmd != NULL) {
 		for (gsize c = 0; c < G_N_ELEMENTS(commands); c++)
 			if (strcmp(cmd, commands[c].name) == 0)

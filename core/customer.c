@@ -3,21 +3,6 @@
 #include "audit.h"
 #include "util.h"
 
-static gboolean
-lookup_id(cd_store *store, const char *sql, const char *addr, gint64 *id, GError **error)
-{
-	sqlite3_stmt *st = cd_store_stmt(store, sql, error);
-	if (st == NULL)
-		return FALSE;
-	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
-	gboolean row;
-	if (!cd_store_step(store, st, &row, error))
-		return FALSE;
-	*id = row ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
-	return TRUE;
-}
-
 gboolean
 cd_sender_lookup(cd_store *store, const char *addr, cd_sender *out, GError **error)
 {
@@ -27,21 +12,21 @@ cd_sender_lookup(cd_store *store, const char *addr, cd_sender *out, GError **err
 	if (addr == NULL)
 		return TRUE;
 	gint64 id;
-	if (!lookup_id(store, "SELECT id FROM agents WHERE email = ? AND active = 1", addr, &id, error))
+	if (!cd_store_lookup_id(store, "SELECT id FROM agents WHERE email = ? AND active = 1", addr, 0, &id, error))
 		return FALSE;
 	if (id) {
 		out->kind = CD_SENDER_AGENT;
 		out->agent_id = id;
 		return TRUE;
 	}
-	if (!lookup_id(store, "SELECT id FROM customers WHERE email = ?", addr, &id, error))
+	if (!cd_store_lookup_id(store, "SELECT id FROM customers WHERE email = ?", addr, 0, &id, error))
 		return FALSE;
 	if (id) {
 		out->kind = CD_SENDER_CUSTOMER;
 		out->customer_id = id;
 		return TRUE;
 	}
-	if (!lookup_id(store, "SELECT customer_id FROM customer_contacts WHERE kind = 'email' AND value = ?", addr, &id,
+	if (!cd_store_lookup_id(store, "SELECT customer_id FROM customer_contacts WHERE kind = 'email' AND value = ?", addr, 0, &id,
 	               error))
 		return FALSE;
 	if (id) {
@@ -97,4 +82,45 @@ cd_customer_may_follow(cd_store *store, gint64 customer_id, const char *addr, gb
 	*yes = row;
 	sqlite3_reset(st);
 	return TRUE;
+}
+
+gboolean
+cd_customer_for_email(cd_store *store, const char *addr, const char *name, const cd_actor *actor,
+                      gint64 *customer_id, gboolean *created, GError **error)
+{
+	*created = FALSE;
+	if (!cd_store_lookup_id(store, "SELECT id FROM customers WHERE email = ?", addr, 0, customer_id, error))
+		return FALSE;
+	if (*customer_id == 0 &&
+	    !cd_store_lookup_id(store, "SELECT customer_id FROM customer_contacts WHERE kind = 'email' AND value = ?", addr, 0,
+	               customer_id, error))
+		return FALSE;
+	if (*customer_id) {
+		if (name == NULL || *name == '\0')
+			return TRUE;
+		sqlite3_stmt *st = cd_store_stmt(store, "UPDATE customers SET name = ? WHERE id = ? AND name IS NULL", error);
+		if (st == NULL)
+			return FALSE;
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, *customer_id);
+		return cd_store_run(store, st, error);
+	}
+	sqlite3_stmt *st = cd_store_stmt(store,
+	                                 "INSERT INTO customers(email, name, status, created_at, updated_at) "
+	                                 "VALUES (?, ?, 'pending', ?, ?)",
+	                                 error);
+	if (st == NULL)
+		return FALSE;
+	gint64 now = cd_now();
+	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name && *name ? name : NULL, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	sqlite3_bind_int64(st, 4, now);
+	if (!cd_store_run(store, st, error))
+		return FALSE;
+	*customer_id = cd_store_last_id(store);
+	*created = TRUE;
+	cd_audit_event ev = {.actor = actor, .entity = "customer", .entity_id = *customer_id, .customer_id = *customer_id,
+	                     .action = "created", .to_state = "pending", .note = addr};
+	return cd_audit(store, &ev, error);
 }

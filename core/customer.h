@@ -3,6 +3,7 @@
 #ifndef CD_CUSTOMER_H
 #define CD_CUSTOMER_H
 
+#include "audit.h"
 #include "store.h"
 
 typedef enum {
@@ -27,5 +28,10 @@ gboolean cd_customer_create(cd_store *store, const char *email, const char *phon
 
 /* cd_customer_may_follow - whether addr is the customer's own address or a contact allowed to follow. */
 gboolean cd_customer_may_follow(cd_store *store, gint64 customer_id, const char *addr, gboolean *yes, GError **error);
+
+/* cd_customer_for_email - the customer with this address (or a contact's), else a new pending one
+ * (audited with actor). *created says which. addr must be normalised (cd_address_normalize). */
+gboolean cd_customer_for_email(cd_store *store, const char *addr, const char *name, const cd_actor *actor,
+                               gint64 *customer_id, gboolean *created, GError **error);
 
 #endif

@@ -3,6 +3,7 @@
 #include "audit.h"
 #include "classify.h"
 #include "customer.h"
+#include "ruleapply.h"
 #include "thread.h"
 #include "ticket.h"
 #include "util.h"
@@ -137,10 +138,24 @@ sender_address(const cd_message *m, const cd_envelope *env)
 	return cd_address_normalize(env->envelope_from);
 }
 
+/* apply_decision - the rules' decision on the ticket; what it did goes to the message's notes. */
 static gboolean
-join_ticket(cd_ingest_ctx *ctx, gint64 raw_id, const cd_message *m, const cd_sender *sender, const char *from,
-            const cd_thread_match *match, gboolean never_answer, const char *kind, cd_ingest_outcome *out,
-            GError **error)
+apply_decision(cd_ingest_ctx *ctx, const cd_rule_decision *dec, gint64 ticket_id, gboolean new_ticket,
+               gint64 customer_id, cd_message *m, GError **error)
+{
+	char *note = NULL;
+	if (!cd_rule_apply(ctx->store, ctx->cfg, dec, ticket_id, new_ticket, customer_id, &note, error))
+		return FALSE;
+	if (note)
+		cd_message_note(m, "%s", note);
+	g_free(note);
+	return TRUE;
+}
+
+static gboolean
+join_ticket(cd_ingest_ctx *ctx, gint64 raw_id, cd_message *m, const cd_sender *sender, const char *from,
+            const cd_thread_match *match, gboolean never_answer, const char *kind, const cd_rule_decision *dec,
+            cd_ingest_outcome *out, GError **error)
 {
 	cd_store *store = ctx->store;
 	gboolean found;
@@ -148,6 +163,10 @@ join_ticket(cd_ingest_ctx *ctx, gint64 raw_id, const cd_message *m, const cd_sen
 	gint64 owner = 0;
 	if (!cd_ticket_get(store, match->ticket_id, &found, &status, &owner, error))
 		return FALSE;
+	if (!apply_decision(ctx, dec, match->ticket_id, FALSE, owner, m, error)) {
+		g_free(status);
+		return FALSE;
+	}
 	gboolean may_follow = FALSE;
 	if (!cd_customer_may_follow(store, owner, from, &may_follow, error)) {
 		g_free(status);
@@ -176,6 +195,58 @@ join_ticket(cd_ingest_ctx *ctx, gint64 raw_id, const cd_message *m, const cd_sen
 	g_free(status);
 	out->ticket_id = match->ticket_id;
 	out->what = "reply";
+	return ok;
+}
+
+void
+cd_ingest_outcome_clear(cd_ingest_outcome *out)
+{
+	g_clear_pointer(&out->reject, g_free);
+}
+
+/* evaluate_rules - run the filter rules on the message as its sender is known now. */
+static gboolean
+evaluate_rules(cd_ingest_ctx *ctx, cd_message *m, const cd_envelope *env, const cd_sender *sender,
+               cd_rule_decision *dec, GError **error)
+{
+	if (ctx->rules == NULL)
+		return TRUE;
+	char **tags = cd_rule_customer_tags(ctx->store, sender->customer_id, error);
+	if (tags == NULL)
+		return FALSE;
+	cd_rule_input in = {.channel = env->channel ? env->channel : "email",
+	                    .msg = m,
+	                    .customer = cd_rule_customer_kind(sender->kind == CD_SENDER_AGENT, sender->customer_id),
+	                    .customer_tags = (const char *const *)tags};
+	cd_rules_evaluate(ctx->rules, &in, dec, NULL);
+	g_strfreev(tags);
+	for (guint i = 0; dec->limit_hits && i < dec->limit_hits->len; i++) {
+		g_warning("message %s: rule %s hit a PCRE2 limit and was treated as not matching",
+		          m->message_id ? m->message_id : m->sha256, (char *)g_ptr_array_index(dec->limit_hits, i));
+		cd_message_note(m, "rule %s hit a pattern limit (treated as not matching)",
+		                (char *)g_ptr_array_index(dec->limit_hits, i));
+	}
+	return TRUE;
+}
+
+static const char *
+last_rule(const cd_rule_decision *dec)
+{
+	return dec->matched && dec->matched->len ? g_ptr_array_index(dec->matched, dec->matched->len - 1) : "rules";
+}
+
+/* drop_message - a rule said drop: the raw message stays, nothing else is made; audited. */
+static gboolean
+drop_message(cd_ingest_ctx *ctx, gint64 raw_id, const cd_message *m, const cd_rule_decision *dec,
+             cd_ingest_outcome *out, GError **error)
+{
+	cd_actor actor = {.actor_kind = "rule", .actor = last_rule(dec), .channel = "email"};
+	char *note = g_strdup_printf("from %s, subject \"%s\"", m->from.addr ? m->from.addr : "?",
+	                             m->subject ? m->subject : "");
+	cd_audit_event ev = {.actor = &actor, .entity = "raw", .entity_id = raw_id, .action = "dropped", .note = note};
+	gboolean ok = cd_audit(ctx->store, &ev, error) && cd_ingest_mark_raw(ctx->store, raw_id, "dropped", 0, NULL, error);
+	g_free(note);
+	out->what = "dropped";
 	return ok;
 }
 
@@ -208,7 +279,19 @@ cd_ingest_message(cd_ingest_ctx *ctx, gint64 raw_id, cd_message *m, const cd_env
 
 	char *from = sender_address(m, env);
 	cd_sender sender;
-	gboolean ok = cd_sender_lookup(store, from, &sender, error);
+	cd_rule_decision dec;
+	cd_rule_decision_init(&dec);
+	gboolean ok = cd_sender_lookup(store, from, &sender, error) && evaluate_rules(ctx, m, env, &sender, &dec, error);
+	if (ok && dec.reject) {
+		out->reject = g_strdup(dec.reject);
+		g_set_error(error, CD_ERROR, CD_ERROR_REJECT, "rejected by rule %s: %s", last_rule(&dec), dec.reject);
+		ok = FALSE;
+		goto out;
+	}
+	if (ok && dec.drop) {
+		ok = drop_message(ctx, raw_id, m, &dec, out, error);
+		goto out;
+	}
 	GPtrArray *recipients = ok ? all_recipients(m, env) : NULL;
 	cd_thread_match match = {0};
 	ok = ok && cd_thread_find(store, ctx->secret, m, &sender, recipients, &match, error);
@@ -227,9 +310,9 @@ cd_ingest_message(cd_ingest_ctx *ctx, gint64 raw_id, cd_message *m, const cd_env
 		g_free(status);
 	}
 	if (ok && match.ticket_id) {
-		ok = join_ticket(ctx, raw_id, m, &sender, from, &match, never_answer, kind, out, error);
-		g_free(from);
-		return ok && cd_ingest_mark_raw(store, raw_id, "done", out->message_id, NULL, error);
+		ok = join_ticket(ctx, raw_id, m, &sender, from, &match, never_answer, kind, &dec, out, error) &&
+		     cd_ingest_mark_raw(store, raw_id, "done", out->message_id, NULL, error);
+		goto out;
 	}
 
 	/* A new ticket. Unknown senders become pending customers. */
@@ -238,16 +321,18 @@ cd_ingest_message(cd_ingest_ctx *ctx, gint64 raw_id, cd_message *m, const cd_env
 		sender.kind = CD_SENDER_CUSTOMER;
 	}
 	gint64 queue_id = 0;
-	ok = ok && cd_queue_find(store, env->queue, &queue_id, error);
-	cd_ticket_new t = {.customer_id = sender.kind == CD_SENDER_AGENT ? 0 : sender.customer_id,
+	ok = ok && cd_queue_find(store, env->queue, &queue_id, error) && cd_rule_queue(store, &dec, queue_id, &queue_id, error);
+	gint64 customer_id = sender.kind == CD_SENDER_AGENT ? 0 : sender.customer_id;
+	cd_ticket_new t = {.customer_id = customer_id,
 	                   .queue_id = queue_id,
 	                   .subject = m->subject && *m->subject ? m->subject : "(no subject)",
-	                   .channel = "email",
+	                   .channel = env->channel ? env->channel : "email",
 	                   .unparsed = !m->parsed,
 	                   .auto_generated = never_answer,
 	                   .follow_up_of = follow_up_of};
 	cd_actor actor = {.actor_kind = "customer", .actor_id = sender.customer_id, .actor = from, .channel = "email"};
 	ok = ok && cd_ticket_create(store, &t, &actor, &out->ticket_id, error);
+	ok = ok && apply_decision(ctx, &dec, out->ticket_id, TRUE, customer_id, m, error);
 	cd_message_insert ins = {.ticket_id = out->ticket_id, .raw_id = raw_id, .direction = "in", .channel = "email",
 	                         .kind = kind,
 	                         .author_kind = sender.kind == CD_SENDER_AGENT ? "unverified_agent"
@@ -256,8 +341,11 @@ cd_ingest_message(cd_ingest_ctx *ctx, gint64 raw_id, cd_message *m, const cd_env
 	                         .customer_id = sender.customer_id, .agent_id = sender.agent_id,
 	                         .threaded_by = follow_up_of ? "follow-up" : NULL, .msg = m};
 	ok = ok && cd_message_store(store, &ins, &out->message_id, error);
-	g_free(from);
 	out->new_ticket = TRUE;
 	out->what = follow_up_of ? "follow-up" : "new ticket";
-	return ok && cd_ingest_mark_raw(store, raw_id, "done", out->message_id, NULL, error);
+	ok = ok && cd_ingest_mark_raw(store, raw_id, "done", out->message_id, NULL, error);
+out:
+	cd_rule_decision_clear(&dec);
+	g_free(from);
+	return ok;
 }

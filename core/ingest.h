@@ -10,6 +10,7 @@
 #include "config.h"
 #include "message.h"
 #include "result.h"
+#include "rules.h"
 #include "secret.h"
 #include "store.h"
 
@@ -17,6 +18,7 @@ typedef struct {
 	cd_store *store;
 	const cd_config *cfg;
 	const cd_secret *secret;
+	cd_ruleset *rules;          /* NULL: no filter rules */
 } cd_ingest_ctx;
 
 typedef struct {
@@ -31,8 +33,11 @@ typedef struct {
 	gint64 message_id;
 	gboolean new_ticket;
 	gboolean duplicate;
-	const char *what;      /* "new ticket", "reply", "follow-up", "duplicate", "bounce", ... */
+	const char *what;      /* "new ticket", "reply", "follow-up", "duplicate", "bounce", "dropped", ... */
+	char *reject;          /* set (and CD_ERROR_REJECT returned) when a rule rejected the message */
 } cd_ingest_outcome;
+
+void cd_ingest_outcome_clear(cd_ingest_outcome *out);
 
 gboolean cd_ingest_message(cd_ingest_ctx *ctx, gint64 raw_id, cd_message *m, const cd_envelope *env,
                            cd_ingest_outcome *out, GError **error);

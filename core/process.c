@@ -1,5 +1,6 @@
 /* process.c - the pending-queue processor (see process.h). */
 #include "process.h"
+#include "audit.h"
 #include "parsepool.h"
 #include "util.h"
 
@@ -170,13 +171,29 @@ cd_process_parsed(cd_ingest_ctx *ctx, gint64 raw_id, cd_message *m, GBytes *raw,
 		stats->processed++;
 		stats->tickets += out.new_ticket;
 		stats->duplicates += out.duplicate;
+		stats->dropped += g_strcmp0(out.what, "dropped") == 0;
+		cd_ingest_outcome_clear(&out);
 		return TRUE;
 	}
 	cd_store_rollback_to(store, "msg");
 	if (cd_result_of(e) == CD_TEMP) {
+		cd_ingest_outcome_clear(&out);
 		g_propagate_error(error, e);
 		return FALSE;
 	}
+	if (cd_result_of(e) == CD_REJECT) {
+		/* Kept raw, audited; the MTA hears of it only in sync mode (the caller prints the text). */
+		stats->processed++;
+		stats->rejected++;
+		g_free(stats->reject_text);
+		stats->reject_text = out.reject;
+		out.reject = NULL;
+		cd_audit_event ev = {.entity = "raw", .entity_id = raw_id, .action = "rejected", .note = e->message};
+		gboolean ok = cd_audit(store, &ev, error) && cd_ingest_mark_raw(store, raw_id, "rejected", 0, e->message, error);
+		g_error_free(e);
+		return ok;
+	}
+	cd_ingest_outcome_clear(&out);
 	/* Not transient: take it in unparsed so an agent still sees it. */
 	g_warning("raw message %" G_GINT64_FORMAT ": %s; taking it in unparsed", raw_id, e->message);
 	char *reason = g_strdup_printf("processing failed (%s): raw bytes shown as text", e->message);
@@ -203,6 +220,7 @@ cd_process_parsed(cd_ingest_ctx *ctx, gint64 raw_id, cd_message *m, GBytes *raw,
 		}
 	}
 	g_clear_error(&e2);
+	cd_ingest_outcome_clear(&out);
 	cd_message_free(fallback);
 	g_free(reason);
 	g_error_free(e);

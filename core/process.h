@@ -17,6 +17,9 @@ typedef struct {
 	guint duplicates;
 	guint fallbacks;   /* taken in unparsed after a failure */
 	guint failed;      /* could not be taken in at all (state failed) */
+	guint dropped;     /* dropped by a rule */
+	guint rejected;    /* rejected by a rule */
+	char *reject_text; /* the last rejection's text (for the MTA, in sync pipe mode); g_free it */
 } cd_process_stats;
 
 void cd_mime_options_from_config(cd_mime_options *opt, const cd_config *cfg);

@@ -24,7 +24,7 @@ static const char *const migrations[] = {
 "  queue TEXT,\n"
 "  received_at INTEGER NOT NULL,\n"
 "  state TEXT NOT NULL DEFAULT 'pending'\n"
-"    CHECK (state IN ('pending','done','duplicate','rejected','failed')),\n"
+"    CHECK (state IN ('pending','done','duplicate','dropped','rejected','failed')),\n"
 "  attempts INTEGER NOT NULL DEFAULT 0,\n"
 "  processed_at INTEGER,\n"
 "  message_id INTEGER,\n"
@@ -313,6 +313,52 @@ static const char *const migrations[] = {
 ") STRICT;\n"
 "CREATE INDEX rmas_customer ON rmas(customer_id);\n"
 "CREATE INDEX rmas_order_line ON rmas(order_line_id);\n",
+
+/* 2: the workflow (state machines and timers): activations of pending customers, the stamps and
+ *    agent notes of RMAs, offer titles, where an order came from, and the indexes the timers of
+ *    `caredesk tick` scan (only rows a timer may still change). Timer durations live in the
+ *    config file ([workflow]), not here; the settings table records the last run (timers_last_run). */
+/* One way for a pending customer to activate: a code sent by email or SMS, a link token, or an
+ * admin's approval. Only a hash of the code is kept (lower-case hex SHA-256). attempts counts wrong
+ * codes; at max_attempts the activation fails. expires_at: NULL never (admin approvals). */
+"CREATE TABLE activations (\n"
+"  id INTEGER PRIMARY KEY,\n"
+"  customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,\n"
+"  channel TEXT NOT NULL CHECK (channel IN ('email','sms','link','admin')),\n"
+"  code_hash TEXT,\n"
+"  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending','activated','expired','failed')),\n"
+"  attempts INTEGER NOT NULL DEFAULT 0,\n"
+"  max_attempts INTEGER NOT NULL DEFAULT 5 CHECK (max_attempts > 0),\n"
+"  expires_at INTEGER,\n"
+"  ticket_id INTEGER REFERENCES tickets(id),\n"
+"  created_at INTEGER NOT NULL,\n"
+"  updated_at INTEGER NOT NULL,\n"
+"  activated_at INTEGER\n"
+") STRICT;\n"
+"CREATE INDEX activations_customer ON activations(customer_id, state);\n"
+"CREATE INDEX activations_token ON activations(code_hash) WHERE state = 'pending';\n"
+"CREATE INDEX activations_expiry ON activations(expires_at) WHERE state = 'pending';\n"
+
+/* RMAs: when each step happened (authorized_at and received_at exist), and what the agent must
+ * look at (an order line the request did not name, a serial that does not match). */
+"ALTER TABLE rmas ADD COLUMN agent_note TEXT;\n"
+"ALTER TABLE rmas ADD COLUMN inspected_at INTEGER;\n"
+"ALTER TABLE rmas ADD COLUMN resolved_at INTEGER;\n"
+"ALTER TABLE rmas ADD COLUMN closed_at INTEGER;\n"
+"ALTER TABLE rmas ADD COLUMN decided_at INTEGER;\n"
+"CREATE INDEX rmas_order ON rmas(order_id);\n"
+"CREATE INDEX rmas_ticket ON rmas(ticket_id);\n"
+"CREATE INDEX rmas_awaiting_goods ON rmas(authorized_at) WHERE status = 'authorized';\n"
+
+"ALTER TABLE offers ADD COLUMN title TEXT;\n"
+"CREATE INDEX offers_expiry ON offers(valid_until) WHERE status = 'new';\n"
+
+/* source: the import file or API that last wrote the order. */
+"ALTER TABLE orders ADD COLUMN source TEXT;\n"
+"CREATE INDEX orders_status ON orders(status);\n"
+
+"CREATE INDEX tickets_resolved ON tickets(resolved_at) WHERE status = 'resolved';\n"
+"CREATE INDEX tickets_unescalated ON tickets(queue_id) WHERE escalated_at IS NULL AND status IN ('new','open');\n",
 };
 
 int

@@ -321,6 +321,45 @@ cd_store_set_setting(cd_store *store, const char *key, const char *value, GError
 	return cd_store_run(store, st, error);
 }
 
+static sqlite3_stmt *
+lookup(cd_store *store, const char *sql, const char *key, gint64 key_id, gboolean *row, GError **error)
+{
+	sqlite3_stmt *st = cd_store_stmt(store, sql, error);
+	if (st == NULL)
+		return NULL;
+	if (key)
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(st, 1, key_id);
+	if (!cd_store_step(store, st, row, error))
+		return NULL;
+	return st;
+}
+
+gboolean
+cd_store_lookup_id(cd_store *store, const char *sql, const char *key, gint64 key_id, gint64 *id, GError **error)
+{
+	gboolean row;
+	sqlite3_stmt *st = lookup(store, sql, key, key_id, &row, error);
+	if (st == NULL)
+		return FALSE;
+	*id = row ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return TRUE;
+}
+
+gboolean
+cd_store_lookup_text(cd_store *store, const char *sql, const char *key, gint64 key_id, char **text, GError **error)
+{
+	gboolean row;
+	sqlite3_stmt *st = lookup(store, sql, key, key_id, &row, error);
+	if (st == NULL)
+		return FALSE;
+	*text = row ? cd_col_dup(st, 0) : NULL;
+	sqlite3_reset(st);
+	return TRUE;
+}
+
 char *
 cd_col_dup(sqlite3_stmt *st, int col)
 {

@@ -53,6 +53,14 @@ int cd_store_changes(cd_store *store);
 char *cd_store_get_setting(cd_store *store, const char *key);
 gboolean cd_store_set_setting(cd_store *store, const char *key, const char *value, GError **error);
 
+/* One-value lookups: the first column of the first row of `sql`, whose ?1 is bound to `key`
+ * (text) or, when key is NULL, to key_id. No row: *id = 0 / *text = NULL, and TRUE. FALSE only on a
+ * database error. */
+gboolean cd_store_lookup_id(cd_store *store, const char *sql, const char *key, gint64 key_id, gint64 *id,
+                            GError **error);
+gboolean cd_store_lookup_text(cd_store *store, const char *sql, const char *key, gint64 key_id, char **text,
+                              GError **error);
+
 /* Column helpers: text as a newly allocated string (NULL for NULL). */
 char *cd_col_dup(sqlite3_stmt *st, int col);
 const char *cd_col_text(sqlite3_stmt *st, int col);

@@ -16,6 +16,10 @@ typedef struct {
 void engine_open(engine_ctx *e, const char *config_path);
 void engine_close(engine_ctx *e);
 
+/* engine_reload_rules - take the current filter rules (reloaded when a file changed or after
+ * SIGHUP; a broken file keeps the previous set) and record whether any rule rejects. */
+void engine_reload_rules(engine_ctx *e);
+
 /* engine_exit_code - sysexits for a failure classified by result.h. */
 int engine_exit_code(const GError *error);
 

@@ -5,9 +5,39 @@
 #include "mime.h"
 #include "util.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
+
+void
+engine_reload_rules(engine_ctx *e)
+{
+	cd_ruleset *rules = cd_rules_current(e->cfg->filters_dir);
+	if (rules == e->ingest.rules) {
+		if (rules)
+			cd_ruleset_unref(rules);
+		return;
+	}
+	if (e->ingest.rules)
+		cd_ruleset_unref(e->ingest.rules);
+	e->ingest.rules = rules;
+	/* The MTA pipe reads this to decide whether it must wait for the rules (a reject needs exit 77). */
+	const char *has_reject = rules && cd_ruleset_has_reject(rules) ? "1" : "0";
+	char *old = cd_store_get_setting(e->store, "rules_have_reject");
+	GError *error = NULL;
+	if (g_strcmp0(old, has_reject) != 0 && !cd_store_set_setting(e->store, "rules_have_reject", has_reject, &error)) {
+		g_warning("cannot record whether rules reject: %s", error->message);
+		g_error_free(error);
+	}
+	g_free(old);
+}
+
+static void
+on_sighup(int sig)
+{
+	cd_rules_invalidate();
+}
 
 void
 engine_open(engine_ctx *e, const char *config_path)
@@ -26,12 +56,15 @@ engine_open(engine_ctx *e, const char *config_path)
 	e->ingest.store = e->store;
 	e->ingest.cfg = e->cfg;
 	e->ingest.secret = e->secret;
+	engine_reload_rules(e);
 	cd_mime_init();
 }
 
 void
 engine_close(engine_ctx *e)
 {
+	if (e->ingest.rules)
+		cd_ruleset_unref(e->ingest.rules);
 	cd_store_close(e->store);
 	cd_secret_free(e->secret);
 	cd_config_free(e->cfg);
@@ -47,6 +80,7 @@ int
 main(int argc, char **argv)
 {
 	g_set_prgname("caredesk-mailgw"); /* users call it as caredesk-mailgw */
+	signal(SIGHUP, on_sighup);
 	cd_log_init("caredesk-mailgw", CD_LOG_STDERR);
 	const char *cmd = cd_argv_word(argc, argv, 1);
 	if (cmd != NULL && strcmp(cmd, "process") == 0)

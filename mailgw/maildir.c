@@ -200,6 +200,7 @@ engine_maildir_main(int argc, char **argv)
 		       "%u seen before, %u left in place; %.2f s, %.0f msgs/s\n",
 		       dir, st.files, st.stored, st.process.tickets, st.process.duplicates, st.process.fallbacks, st.already,
 		       st.skipped, secs, secs > 0 ? (st.stored + st.already) / secs : 0.0);
+	g_free(st.process.reject_text);
 	engine_close(&e);
 	g_free(config);
 	g_free(queue);

@@ -107,7 +107,8 @@ parse_options(int *argc, char ***argv, pipe_options *o, GError **error)
 
 /* store_message - the durable step: bytes and arrival in one committed transaction. */
 static cd_result
-store_message(const cd_config *cfg, GBytes *msg, const pipe_options *o, gint64 *raw_id, cd_raw_status *status)
+store_message(const cd_config *cfg, GBytes *msg, const pipe_options *o, gint64 *raw_id, cd_raw_status *status,
+              gboolean *rules_reject)
 {
 	GError *error = NULL;
 	cd_store *store = cd_store_open(cfg->database, cfg->busy_timeout_ms, CD_STORE_MIGRATE, &error);
@@ -125,6 +126,9 @@ store_message(const cd_config *cfg, GBytes *msg, const pipe_options *o, gint64 *
 	              cd_store_commit(store, &error);
 	if (!ok)
 		cd_store_rollback(store);
+	char *rr = ok ? cd_store_get_setting(store, "rules_have_reject") : NULL;
+	*rules_reject = g_strcmp0(rr, "1") == 0;
+	g_free(rr);
 	g_free(recipient);
 	cd_store_close(store);
 	if (ok)
@@ -189,10 +193,12 @@ mailgw_pipe_main(int argc, char **argv)
 	}
 	gint64 raw_id = 0;
 	cd_raw_status status = CD_RAW_NEW;
-	r = store_message(cfg, msg, &o, &raw_id, &status);
+	gboolean rules_reject = FALSE;
+	r = store_message(cfg, msg, &o, &raw_id, &status, &rules_reject);
 	g_bytes_unref(msg);
 	if (r == CD_OK && status != CD_RAW_SEEN) {
-		if (cfg->pipe_sync || o.sync)
+		/* A rule that rejects must answer the MTA: then the pipeline runs before the exit. */
+		if (cfg->pipe_sync || o.sync || rules_reject)
 			r = process_now(cfg, raw_id);
 		else
 			mailgw_spawn_processor(cfg->path, cfg->database);

@@ -8,6 +8,7 @@
 #include "process.h"
 #include "rawstore.h"
 
+#include <stdio.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -69,6 +70,7 @@ engine_process_main(int argc, char **argv)
 		 * transaction (one fsync) instead of each costing their own. */
 		if (linger_ms > 0 && raw_id == 0)
 			g_usleep((gulong)linger_ms * 1000);
+		engine_reload_rules(&e);
 		ok = process_with_retries(&e, raw_id, &stats, &error);
 		cd_proclock_release(lock_fd);
 		if (!ok || raw_id != 0 || cd_raw_pending_count(e.store) <= 0 || !cd_proclock_try(lock_fd))
@@ -76,6 +78,13 @@ engine_process_main(int argc, char **argv)
 	}
 	close(lock_fd);
 	int code = EX_OK;
+	if (ok && raw_id != 0 && stats.rejected) {
+		/* sync pipe mode: the MTA bounces with this status and text */
+		printf("5.7.1 %s\n", stats.reject_text ? stats.reject_text : "rejected");
+		fflush(stdout);
+		code = EX_NOPERM;
+	}
+	g_free(stats.reject_text);
 	if (!ok) {
 		g_warning("%s (messages stay stored and pending)", error->message);
 		code = engine_exit_code(error);

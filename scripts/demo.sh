@@ -1,7 +1,7 @@
 #!/bin/sh
 # demo.sh BUILD [--noserve] - a demo installation in BUILD/demo: agents and customers, sample mail
 # (a reply thread, HTML-only, non-UTF-8, an out-of-office reply, a bounce, a stranger copying a
-# ticket tag) taken in through the MTA pipe, then the resulting tickets.
+# ticket tag, a return request in German) and orders from the shop taken in through the MTA pipe, then the resulting tickets.
 set -eu
 build=$(cd "$1" && pwd)
 serve=yes
@@ -20,6 +20,9 @@ echo; echo "== agents and customers"
 "$bin/caredesk" customer add bob.keller@example.net --name "Bob Keller" --phone +4930123456
 "$bin/caredesk" customer add carla@example.fr --name "Carla Dupont"
 
+echo; echo "== orders from the shop"
+"$bin/caredesk" order import "$src/demo/orders.json"
+
 echo; echo "== sample mail through caredesk-mailgw pipe (as Postfix delivers it)"
 for f in "$src"/demo/mail/*.eml; do
 	"$bin/caredesk-mailgw" pipe -r support@example.test <"$f"
@@ -31,6 +34,8 @@ echo; echo "== caredesk ticket list"
 "$bin/caredesk" ticket list
 echo; echo "== caredesk ticket show T-000001"
 "$bin/caredesk" ticket show T-000001
+echo; echo "== caredesk rma list"
+"$bin/caredesk" rma list
 echo; echo "== caredesk doctor"
 "$bin/caredesk" doctor || true
 

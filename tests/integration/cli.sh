@@ -9,7 +9,7 @@ for f in caredesk.conf secret.key caredesk.db; do
 done
 check "secret key mode" 600 "$(stat -c %a "$T/cd/secret.key")"
 check "database in WAL mode" wal "$(sql 'PRAGMA journal_mode')"
-check "schema version recorded" 1 "$(sql 'PRAGMA user_version')"
+check "schema version recorded" 1 "$(sql 'SELECT user_version > 0 FROM pragma_user_version')"
 key=$(cat "$T/cd/secret.key")
 "$CAREDESK" init "$T/cd" >/dev/null
 check "second init keeps the secret key" "$key" "$(cat "$T/cd/secret.key")"

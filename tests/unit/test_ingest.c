@@ -19,6 +19,7 @@ typedef struct {
 static void
 fixture_init(fixture *f)
 {
+	memset(f, 0, sizeof *f);
 	f->store = tu_store(NULL);
 	memset(&f->secret, 7, sizeof f->secret);
 	f->ctx.store = f->store;

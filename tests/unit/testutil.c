@@ -2,6 +2,8 @@
 #include "testutil.h"
 
 #include <glib/gstdio.h>
+#include <sqlite3.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -110,4 +112,67 @@ tu_parse_str(const char *raw)
 	cd_message *m = tu_parse(b);
 	g_bytes_unref(b);
 	return m;
+}
+
+static sqlite3_stmt *
+one_row(cd_store *s, const char *sql, gint64 id)
+{
+	sqlite3_stmt *st;
+	g_assert_cmpint(sqlite3_prepare_v2(cd_store_db(s), sql, -1, &st, NULL), ==, SQLITE_OK);
+	if (sqlite3_bind_parameter_count(st) >= 1)
+		sqlite3_bind_int64(st, 1, id);
+	g_assert_cmpint(sqlite3_step(st), ==, SQLITE_ROW);
+	return st;
+}
+
+gint64
+tu_int_id(cd_store *s, const char *sql, gint64 id)
+{
+	sqlite3_stmt *st = one_row(s, sql, id);
+	gint64 v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+gint64
+tu_int(cd_store *s, const char *sql)
+{
+	return tu_int_id(s, sql, 0);
+}
+
+char *
+tu_text_id(cd_store *s, const char *sql, gint64 id)
+{
+	sqlite3_stmt *st = one_row(s, sql, id);
+	const unsigned char *t = sqlite3_column_text(st, 0);
+	char *v = t ? g_strdup((const char *)t) : NULL;
+	sqlite3_finalize(st);
+	return v;
+}
+
+char *
+tu_text(cd_store *s, const char *sql)
+{
+	return tu_text_id(s, sql, 0);
+}
+
+void
+tu_exec(cd_store *s, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *sql = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	GError *error = NULL;
+	g_assert_true(cd_store_exec(s, sql, &error));
+	g_assert_no_error(error);
+	g_free(sql);
+}
+
+void
+tu_set_now(gint64 t)
+{
+	char *v = g_strdup_printf("%" G_GINT64_FORMAT, t);
+	g_setenv("CAREDESK_NOW", v, TRUE);
+	g_free(v);
 }

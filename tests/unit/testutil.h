@@ -15,5 +15,15 @@ GBytes *tu_shared_file(const char *rel);
 /* tu_parse - parse bytes with default options. */
 cd_message *tu_parse(GBytes *b);
 cd_message *tu_parse_str(const char *raw);
+/* tu_int / tu_text - the first column of the one row `sql` yields (asserted); the _id forms bind
+ * `id` to its ?1. tu_text returns a new string or NULL. */
+gint64 tu_int(cd_store *s, const char *sql);
+gint64 tu_int_id(cd_store *s, const char *sql, gint64 id);
+char *tu_text(cd_store *s, const char *sql);
+char *tu_text_id(cd_store *s, const char *sql, gint64 id);
+/* tu_exec - run SQL built printf-style, asserting success. */
+void tu_exec(cd_store *s, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+/* tu_set_now - pin the clock the core reads (CAREDESK_NOW) to t seconds since the epoch. */
+void tu_set_now(gint64 t);
 
 #endif

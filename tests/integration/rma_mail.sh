@@ -1,0 +1,48 @@
+#!/bin/sh
+# rma_mail.sh - return requests by mail through `caredesk-mailgw pipe` with the shipped filter rules:
+# from the order's customer an RMA on that order line is authorized; the same text from a stranger
+# authorises nothing (no RMA row, nothing about the order revealed); past the line's warranty the
+# request is refused with the reason; the request in German is recognised too.
+. "$(dirname "$0")/../lib.sh"
+setup_caredesk
+ls "$T/cd/filters"/*.rules >/dev/null 2>&1 || die "caredesk init did not install the shipped filter rules"
+"$CAREDESK" order import "$CAREDESK_SRC/tests/data/rma-orders.json" >/dev/null
+check "orders imported" 3 "$(sql 'SELECT count(*) FROM orders')"
+
+mail() { # mail FROM SUBJECT BODY
+	printf 'From: %s\nTo: support@example.test\nSubject: %s\nMessage-ID: <%s@test>\nContent-Type: text/plain; charset=utf-8\n\n%s\n' \
+		"$1" "$2" "$(date +%s%N)" "$3" >"$T/m.eml"
+	pipe "$T/m.eml"
+	settle
+}
+last_ticket() { sql "SELECT max(id) FROM tickets"; }
+
+mail "Alice Martin <alice@example.org>" "Return request" "I want to return order #A1001, the screen is broken."
+t=$(last_ticket)
+check "owner: ticket typed rma" rma "$(sql "SELECT type FROM tickets WHERE id = $t")"
+check "owner: RMA authorized on line 1 of A1001" "authorized|A1001|1|1" \
+	"$(sql "SELECT r.status, o.ref, l.line_no, r.quantity FROM rmas r JOIN orders o ON o.id = r.order_id JOIN order_lines l ON l.id = r.order_line_id WHERE r.ticket_id = $t")"
+check "owner: order number captured" A1001 "$(sql "SELECT value FROM ticket_fields WHERE ticket_id = $t AND name = 'order'")"
+check "owner: RMA audited" 1 "$(sql "SELECT count(*) >= 1 FROM audit_events WHERE entity = 'rma'")"
+
+mail "Mallory <mallory@evil.example>" "Return request" "I want to return order #A1001, the screen is broken."
+t=$(last_ticket)
+check "stranger: no RMA row" 0 "$(sql "SELECT count(*) FROM rmas WHERE ticket_id = $t")"
+check "stranger: still one RMA on A1001" 1 "$(sql "SELECT count(*) FROM rmas r JOIN orders o ON o.id = r.order_id WHERE o.ref = 'A1001'")"
+notes=$(sql "SELECT notes FROM messages WHERE ticket_id = $t")
+echo "$notes" | grep -q "return refused" && ok "stranger: refusal noted" || fail "stranger notes: $notes"
+echo "$notes" | grep -qi "alice" && fail "stranger's refusal reveals the owner" || ok "refusal reveals nothing about the owner"
+
+mail "Alice Martin <alice@example.org>" "defective cable" "My cable from order A0900 is defective, I want a replacement under warranty."
+t=$(last_ticket)
+check "past warranty: RMA refused" rejected "$(sql "SELECT status FROM rmas WHERE ticket_id = $t")"
+reason=$(sql "SELECT refusal_reason FROM rmas WHERE ticket_id = $t")
+echo "$reason" | grep -qi "warranty" && ok "past warranty: the reason says so ($reason)" || fail "refusal reason: $reason"
+
+mail "Bob Keller <bob.keller@example.net>" "Rücksendung" "Guten Tag, ich möchte die Bestellung A1002 zurückgeben, das Display ist defekt."
+t=$(last_ticket)
+check "German request recognised" "rma|authorized" "$(sql "SELECT t.type, r.status FROM tickets t JOIN rmas r ON r.ticket_id = t.id WHERE t.id = $t")"
+
+"$CAREDESK" rma list --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d) == 3, d' \
+	&& ok "rma list shows the three RMAs" || fail "rma list"
+finish
