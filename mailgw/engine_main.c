@@ -82,11 +82,17 @@ main(int argc, char **argv)
 	g_set_prgname("caredesk-mailgw"); /* users call it as caredesk-mailgw */
 	signal(SIGHUP, on_sighup);
 	cd_log_init("caredesk-mailgw", CD_LOG_STDERR);
+	static const struct {
+		const char *name;
+		int (*run)(int argc, char **argv);
+	} commands[] = {
+		{"process", engine_process_main},
+		{"maildir", engine_maildir_main},
+	};
 	const char *cmd = cd_argv_word(argc, argv, 1);
-	if (cmd != NULL && strcmp(cmd, "process") == 0)
-		return engine_process_main(argc, argv);
-	if (cmd != NULL && strcmp(cmd, "maildir") == 0)
-		return engine_maildir_main(argc, argv);
+	for (gsize i = 0; cmd != NULL && i < G_N_ELEMENTS(commands); i++)
+		if (strcmp(cmd, commands[i].name) == 0)
+			return commands[i].run(argc, argv);
 	if (cmd != NULL)
 		cd_die(EX_USAGE, "unknown command '%s' (try --help)", cmd);
 	cd_die(EX_USAGE, "no command (try --help)");
