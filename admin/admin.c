@@ -54,11 +54,19 @@ admin_open(admin_ctx *a)
 	a->store = cd_store_open(a->cfg->database, a->cfg->busy_timeout_ms, CD_STORE_MIGRATE, &error);
 	if (a->store == NULL)
 		admin_fail(error);
+	/* Customers hear of what an admin does to their RMA or order, as they would of an agent's step. */
+	a->secret = cd_secret_load(a->cfg->secret_key_path, NULL);
+	if (a->secret && !cd_notify_setup(&a->outbox, &a->mail, a->store, a->cfg, a->secret, &error))
+		admin_fail(error);
 }
 
 void
 admin_close(admin_ctx *a)
 {
+	if (a->secret) {
+		cd_notify_teardown(&a->outbox, &a->mail);
+		cd_secret_free(a->secret);
+	}
 	cd_store_close(a->store);
 	cd_config_free(a->cfg);
 }

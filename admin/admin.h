@@ -5,6 +5,7 @@
 
 #include "audit.h"
 #include "config.h"
+#include "notify.h"
 #include "store.h"
 
 #include <json-glib/json-glib.h>
@@ -12,6 +13,9 @@
 typedef struct {
 	cd_config *cfg;
 	cd_store *store;
+	cd_secret *secret;        /* NULL when secret.key cannot be read (then nothing is queued to send) */
+	cd_mail_settings mail;
+	cd_outbox_ctx outbox;     /* installed: what an admin's change causes (an RMA step) is queued */
 } admin_ctx;
 
 /* Options every subcommand takes. */
@@ -74,10 +78,12 @@ int cmd_ticket(int argc, char **argv);
 int cmd_agent(int argc, char **argv);
 int cmd_customer(int argc, char **argv);
 int cmd_filters(int argc, char **argv);
+int cmd_templates(int argc, char **argv);
 int cmd_rma(int argc, char **argv);
 int cmd_offer(int argc, char **argv);
 int cmd_order(int argc, char **argv);
 int cmd_activations(int argc, char **argv);
+int cmd_outbox(int argc, char **argv);
 int cmd_tick(int argc, char **argv);
 int cmd_reprocess(int argc, char **argv);
 

@@ -18,11 +18,13 @@ static const struct {
 	{"customer", cmd_customer, "customer add|list|show|contact  customers, their history, alternate addresses"},
 	{"agent", cmd_agent, "agent add|list             agents"},
 	{"filters", cmd_filters, "filters check|test         lint the rule files; dry-run them on a message"},
+	{"templates", cmd_templates, "templates check|vars|render  lint the templates; their variables; try one"},
 	{"rma", cmd_rma, "rma list|show|authorize|...  return requests"},
 	{"offer", cmd_offer, "offer create|list|show     offers"},
 	{"order", cmd_order, "order import|list|show|set-status  orders from the shop"},
 	{"activations", cmd_activations, "activations list|approve   pending accounts"},
 	{"tick", cmd_tick, "tick                       run the timers (cron-friendly, idempotent)"},
+	{"outbox", cmd_outbox, "outbox list|show|retry      what was or will be sent"},
 	{"reprocess", cmd_reprocess, "reprocess --since DATE     re-run rules on stored messages (dry-run by default)"},
 };
 

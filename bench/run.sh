@@ -54,3 +54,13 @@ echo "pipe: all $n processed (tickets $tickets, pending $pending) at $done_rate 
 echo
 echo "bench summary: a (GMime parse, 1 thread) $a msgs/s; b (maildir) $b msgs/s; c (pipe, 2 at once) $c msgs/s"
 echo "bench ratios: b/a = $(echo "$b / $a" | bc -l | cut -c1-4); c/a = $(echo "$c / $a" | bc -l | cut -c1-5)"
+
+echo
+echo "== filter rules (bench/rules_bench.sh)"
+sh "$here/rules_bench.sh" "$build" 2000 | tail -6
+echo
+echo "== outbound delivery (bench/outbox_bench.sh)"
+sh "$here/outbox_bench.sh" "$build" 2000 | tail -3
+echo
+echo "== pipe mode through a real Postfix (bench/postfix_bench.sh; needs root)"
+[ "$(id -u)" != 0 ] || sh "$here/postfix_bench.sh" "$build" "$n" | tail -4

@@ -1,5 +1,7 @@
 /* ingest.c - one message through classification, threading and the ticket model (see ingest.h). */
 #include "ingest.h"
+#include "agentmail.h"
+#include "notify.h"
 #include "audit.h"
 #include "classify.h"
 #include "customer.h"
@@ -92,13 +94,37 @@ all_recipients(const cd_message *m, const cd_envelope *env)
 	return r;
 }
 
+/* verp_bounce - a DSN to one of our VERP return paths: record it on the outbox row it bounces. */
 static gboolean
-ingest_bounce(cd_ingest_ctx *ctx, gint64 raw_id, const cd_message *m, const cd_classification *cls,
-              cd_ingest_outcome *out, GError **error)
+verp_bounce(cd_ingest_ctx *ctx, const cd_message *m, const cd_envelope *env, gint64 *ticket_id, GError **error)
+{
+	if (ctx->secret == NULL)
+		return TRUE;
+	GPtrArray *rcpts = all_recipients(m, env);
+	gboolean ok = TRUE;
+	for (guint i = 0; ok && i < rcpts->len; i++) {
+		gint64 row = cd_verp_row(ctx->secret, g_ptr_array_index(rcpts, i));
+		if (row == 0)
+			continue;
+		const cd_outbox_ctx *ob = cd_notify_outbox();
+		ok = cd_outbox_bounce(ctx->store, ob ? ob->mail : NULL, row, m->dsn_status, m->dsn_action, error) &&
+		     cd_store_lookup_id(ctx->store, "SELECT coalesce(ticket_id, 0) FROM outbox WHERE id = ?", NULL, row,
+		                        ticket_id, error);
+		break;
+	}
+	g_ptr_array_unref(rcpts);
+	return ok;
+}
+
+static gboolean
+ingest_bounce(cd_ingest_ctx *ctx, gint64 raw_id, const cd_message *m, const cd_envelope *env,
+              const cd_classification *cls, cd_ingest_outcome *out, GError **error)
 {
 	cd_store *store = ctx->store;
 	gint64 ticket_id = 0;
-	if (!cd_thread_by_message_id(store, m->dsn_original_message_id, &ticket_id, error))
+	if (!verp_bounce(ctx, m, env, &ticket_id, error))
+		return FALSE;
+	if (ticket_id == 0 && !cd_thread_by_message_id(store, m->dsn_original_message_id, &ticket_id, error))
 		return FALSE;
 	if (ticket_id == 0 && !cd_thread_by_message_id(store, m->in_reply_to, &ticket_id, error))
 		return FALSE;
@@ -192,6 +218,8 @@ join_ticket(cd_ingest_ctx *ctx, gint64 raw_id, cd_message *m, const cd_sender *s
 	/* A customer's reply re-opens a ticket that waited on them or was resolved; machines never do. */
 	if (ok && by_customer && (g_strcmp0(status, "pending") == 0 || g_strcmp0(status, "resolved") == 0))
 		ok = cd_ticket_set_status(store, match->ticket_id, "open", &actor, "customer replied", error);
+	if (ok && by_customer)
+		ok = cd_notify_customer_reply(store, match->ticket_id, out->message_id, m, dec, error);
 	g_free(status);
 	out->ticket_id = match->ticket_id;
 	out->what = "reply";
@@ -271,7 +299,7 @@ cd_ingest_message(cd_ingest_ctx *ctx, gint64 raw_id, cd_message *m, const cd_env
 	cd_classification cls;
 	cd_classify(m, env->envelope_from, ctx->cfg ? ctx->cfg->support_address : NULL, &cls);
 	if (cls.bounce)
-		return ingest_bounce(ctx, raw_id, m, &cls, out, error);
+		return ingest_bounce(ctx, raw_id, m, env, &cls, out, error);
 	gboolean never_answer = cd_classification_never_answer(&cls);
 	if (never_answer)
 		cd_message_note(m, "never answered automatically: %s", cls.reason);
@@ -309,6 +337,17 @@ cd_ingest_message(cd_ingest_ctx *ctx, gint64 raw_id, cd_message *m, const cd_env
 		}
 		g_free(status);
 	}
+	if (ok && match.ticket_id && cd_agentmail_verified(ctx, m, &sender, &match)) {
+		ok = cd_agentmail_reply(ctx, raw_id, m, &sender, from, match.ticket_id, out, error);
+		goto out;
+	}
+	if (ok && sender.kind == CD_SENDER_AGENT)
+		ok = cd_agentmail_refuse_forged(ctx, m, &sender, match.ticket_id,
+		                                match.ticket_id == 0 ? "it did not carry a reply token of a ticket"
+		                                : g_strcmp0(match.via, "reply-token") != 0
+		                                    ? "it was not sent to the agent's own reply address"
+		                                    : "it did not pass the trusted host's authentication check",
+		                                error);
 	if (ok && match.ticket_id) {
 		ok = join_ticket(ctx, raw_id, m, &sender, from, &match, never_answer, kind, &dec, out, error) &&
 		     cd_ingest_mark_raw(store, raw_id, "done", out->message_id, NULL, error);
@@ -341,6 +380,8 @@ cd_ingest_message(cd_ingest_ctx *ctx, gint64 raw_id, cd_message *m, const cd_env
 	                         .customer_id = sender.customer_id, .agent_id = sender.agent_id,
 	                         .threaded_by = follow_up_of ? "follow-up" : NULL, .msg = m};
 	ok = ok && cd_message_store(store, &ins, &out->message_id, error);
+	ok = ok && cd_notify_new_ticket(store, out->ticket_id, out->message_id, m,
+	                                never_answer || sender.kind == CD_SENDER_AGENT, &dec, error);
 	out->new_ticket = TRUE;
 	out->what = follow_up_of ? "follow-up" : "new ticket";
 	ok = ok && cd_ingest_mark_raw(store, raw_id, "done", out->message_id, NULL, error);

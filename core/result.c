@@ -121,3 +121,15 @@ cd_result_name(cd_result r)
 	}
 	return "?";
 }
+
+gboolean
+cd_smtp_is_transient(long smtp_code)
+{
+	return smtp_code < 500 || smtp_code > 599;
+}
+
+gboolean
+cd_sendmail_exit_is_transient(int exit_status)
+{
+	return exit_status == EX_TEMPFAIL || exit_status == EX_OSERR || exit_status == EX_IOERR;
+}

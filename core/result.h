@@ -44,6 +44,12 @@ void cd_set_error_sqlite(GError **error, int sqlite_rc, const char *what, const 
 /* cd_set_error_errno - fill error from an errno failure, classified as temp or internal. */
 void cd_set_error_errno(GError **error, int err, const char *what, const char *path);
 
+/* Outbound delivery: whether a failed attempt is worth retrying. An SMTP reply code of 4xx, no
+ * reply at all (connection refused, timeout, DNS, TLS), or a sendmail exit of EX_TEMPFAIL,
+ * EX_OSERR or EX_IOERR is transient; a 5xx reply or any other sendmail exit is permanent. */
+gboolean cd_smtp_is_transient(long smtp_code);
+gboolean cd_sendmail_exit_is_transient(int exit_status);
+
 const char *cd_result_name(cd_result r);
 
 /* cd_error_exit_code - the sysexits code a command exits with for this error (EX_OK for NULL).

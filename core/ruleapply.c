@@ -1,5 +1,6 @@
 /* ruleapply.c - applying a rule decision to a ticket (see ruleapply.h). */
 #include "ruleapply.h"
+#include "notify.h"
 #include "activation.h"
 #include "audit.h"
 #include "result.h"
@@ -216,7 +217,8 @@ apply_rma(cd_store *store, const cd_config *cfg, const cd_rule_decision *d, cons
 	}
 	g_free(ref);
 	g_free(refusal);
-	return TRUE;
+	/* authorized and refused RMAs moved through the machine, whose observer told the customer */
+	return outcome != CD_RMA_REQUESTED || rma_id == 0 || cd_notify_rma(store, rma_id, "requested", error);
 }
 
 static gboolean

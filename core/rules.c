@@ -1,6 +1,7 @@
 /* rules.c - rule sets as a whole: loading a folder (all or nothing), reference counting,
  * decisions, and the process-wide current set that follows the folder (cd_rules_current). */
 #include "rules_int.h"
+#include "folderwatch.h"
 #include "result.h"
 
 #include <errno.h>
@@ -127,6 +128,7 @@ cd_ruleset_unref(cd_ruleset *rs)
 		rp_slot_clear(&rs->slots[i]);
 	g_free(rs->slots);
 	g_free(rs->pf_words);
+	g_free(rs->gates);
 	g_ptr_array_unref(rs->pool);
 	g_mutex_clear(&rs->pool_lock);
 	g_free(rs);
@@ -186,90 +188,40 @@ cd_rule_decision_clear(cd_rule_decision *d)
 
 /* ---- the current set of a folder ---- */
 
-typedef struct {
-	cd_ruleset *rs;   /* in force; NULL when none ever loaded */
-	char *listing;    /* the folder as last looked at */
-	gint64 checked;   /* monotonic time of that look */
-	gint gen;         /* cd_rules_invalidate generation seen */
-	gboolean tried;
-} current_state;
-
-static GMutex current_lock;
-static GHashTable *current_states; /* dir -> current_state* (lives as long as the process) */
-static gint current_gen;           /* bumped by cd_rules_invalidate, from a signal handler too */
-
-/* listing - names, sizes, mtimes and inodes of the folder's *.rules files */
-static char *
-listing(const char *dir)
+static gpointer
+load_rules(const char *dir, GError **error)
 {
-	GError *e = NULL;
-	GPtrArray *names = rules_files(dir, &e);
-	if (names == NULL) {
-		char *r = g_strdup_printf("!%s", e->message);
-		g_error_free(e);
-		return r;
-	}
-	GString *s = g_string_new(NULL);
-	for (guint i = 0; i < names->len; i++) {
-		const char *n = g_ptr_array_index(names, i);
-		char *path = g_build_filename(dir, n, NULL);
-		struct stat st;
-		if (stat(path, &st) == 0)
-			g_string_append_printf(s, "%s|%lld|%lld.%09ld|%llu\n", n, (long long)st.st_size,
-			                       (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec,
-			                       (unsigned long long)st.st_ino);
-		else
-			g_string_append_printf(s, "%s|!%d\n", n, errno);
-		g_free(path);
-	}
-	g_ptr_array_unref(names);
-	return g_string_free(s, FALSE);
+	return cd_rules_load(dir, error);
 }
+
+static gpointer
+ref_rules(gpointer rs)
+{
+	return cd_ruleset_ref(rs);
+}
+
+static void
+unref_rules(gpointer rs)
+{
+	cd_ruleset_unref(rs);
+}
+
+static char *
+rules_summary(gpointer rs)
+{
+	return g_strdup_printf("%u rules", cd_ruleset_count(rs));
+}
+
+static const cd_folder_kind rules_folder = {"rules", rules_files, load_rules, ref_rules, unref_rules, rules_summary, "\n"};
 
 cd_ruleset *
 cd_rules_current(const char *dir)
 {
-	g_mutex_lock(&current_lock);
-	if (current_states == NULL)
-		current_states = g_hash_table_new(g_str_hash, g_str_equal);
-	current_state *st = g_hash_table_lookup(current_states, dir);
-	if (st == NULL) {
-		st = g_new0(current_state, 1);
-		g_hash_table_insert(current_states, g_strdup(dir), st);
-	}
-	gint gen = g_atomic_int_get(&current_gen);
-	gint64 now = g_get_monotonic_time();
-	gboolean forced = !st->tried || gen != st->gen;
-	if (forced || now - st->checked >= G_USEC_PER_SEC) {
-		st->checked = now;
-		char *list = listing(dir);
-		if (forced || g_strcmp0(list, st->listing) != 0) {
-			st->tried = TRUE;
-			st->gen = gen;
-			g_free(st->listing);
-			st->listing = list;
-			list = NULL;
-			GError *error = NULL;
-			cd_ruleset *rs = cd_rules_load(dir, &error);
-			if (rs) {
-				cd_ruleset_unref(st->rs);
-				st->rs = rs;
-				g_info("rules: %u rules loaded from %s", cd_ruleset_count(rs), dir);
-			} else {
-				g_warning("rules in %s not loaded%s:\n%s", dir,
-				          st->rs ? " (the previous rules stay in force)" : "", error->message);
-				g_error_free(error);
-			}
-		}
-		g_free(list);
-	}
-	cd_ruleset *rs = st->rs ? cd_ruleset_ref(st->rs) : NULL;
-	g_mutex_unlock(&current_lock);
-	return rs;
+	return cd_folder_current(&rules_folder, dir, NULL);
 }
 
 void
 cd_rules_invalidate(void)
 {
-	g_atomic_int_inc(&current_gen);
+	cd_folder_invalidate();
 }

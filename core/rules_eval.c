@@ -7,7 +7,11 @@
  * first value a rule gave them; tags, replies, notifies and sms are collected once each, in order.
  * A rule in which a pattern hit a PCRE2 limit is treated as not matching and is listed in
  * limit_hits. The set is never written to while evaluating except for its scratch pool, so any
- * number of threads may evaluate one set at once. */
+ * number of threads may evaluate one set at once.
+ *
+ * Speed (bench/rules_bench.sh): a rule whose first test cannot hold (its gate, rr_gate) is skipped
+ * from one flat array without touching the rule; a pattern that occurs in several rules (same
+ * text, flags and field) runs once per message; each field is scanned for literals once. */
 #include "rules_int.h"
 
 #include <string.h>
@@ -26,12 +30,14 @@ typedef struct {
 	guint8 *state;       /* per slot: SLOT_* */
 	guint *digits;       /* per slot: the longest run of ASCII digits in any value (SLOT_DIGITS) */
 	gboolean headers;    /* header slots loaded */
-	guint32 *bits;       /* literals seen, per slot from its bit_offset */
-	guint32 *first_end;  /* per literal bit: where its first occurrence ends (valid when the bit is set) */
-	guint32 *last_end;   /* ... and its last */
+	rp_found found;      /* literals seen (per slot from its bit_offset), where they start */
 	GHashTable *listed[4]; /* what the decision's tags, replies, notifies, sms hold (not owned) */
 	guint n_words;
+	guint n_memo;
+	guint8 *memo;        /* per pattern number (rp_pattern.memo): MEMO_* */
 } rr_scratch;
+
+enum { MEMO_UNKNOWN = 0, MEMO_NO = 1, MEMO_YES = 2 };
 
 void
 rr_scratch_free(gpointer p)
@@ -45,9 +51,10 @@ rr_scratch_free(gpointer p)
 	g_free(s->vals);
 	g_free(s->state);
 	g_free(s->digits);
-	g_free(s->bits);
-	g_free(s->first_end);
-	g_free(s->last_end);
+	g_free(s->found.bits);
+	g_free(s->found.first_start);
+	g_free(s->found.last_start);
+	g_free(s->memo);
 	for (int i = 0; i < 4; i++)
 		g_hash_table_unref(s->listed[i]);
 	g_free(s);
@@ -69,9 +76,11 @@ scratch_get(cd_ruleset *rs)
 		s->state = g_new0(guint8, rs->n_slots);
 		s->digits = g_new0(guint, rs->n_slots);
 		s->n_words = (rs->n_bits + 31) / 32;
-		s->bits = g_new0(guint32, MAX(s->n_words, 1));
-		s->first_end = g_new0(guint32, MAX(rs->n_bits, 1));
-		s->last_end = g_new0(guint32, MAX(rs->n_bits, 1));
+		s->found.bits = g_new0(guint32, MAX(s->n_words, 1));
+		s->found.first_start = g_new0(guint32, MAX(rs->n_bits, 1));
+		s->found.last_start = g_new0(guint32, MAX(rs->n_bits, 1));
+		s->n_memo = rs->n_memo;
+		s->memo = g_new0(guint8, MAX(rs->n_memo, 1));
 		for (int i = 0; i < 4; i++)
 			s->listed[i] = g_hash_table_new(g_str_hash, g_str_equal);
 		return s;
@@ -79,7 +88,8 @@ scratch_get(cd_ruleset *rs)
 	for (guint i = 0; i < s->n_slots; i++)
 		g_array_set_size(s->vals[i], 0);
 	memset(s->state, 0, s->n_slots);
-	memset(s->bits, 0, sizeof(guint32) * MAX(s->n_words, 1));
+	memset(s->found.bits, 0, sizeof(guint32) * MAX(s->n_words, 1));
+	memset(s->memo, 0, MAX(s->n_memo, 1));
 	s->headers = FALSE;
 	for (int i = 0; i < 4; i++)
 		g_hash_table_remove_all(s->listed[i]);
@@ -216,10 +226,59 @@ load_values(ectx *c, guint slot)
 #define NO_DIGITS (-2)
 #define NO_LEAD (-3)
 
-static gboolean
+static inline gboolean
 bit(const ectx *c, guint b)
 {
-	return (c->sc->bits[b / 32] & (1u << (b % 32))) != 0;
+	return (c->sc->found.bits[b / 32] & (1u << (b % 32))) != 0;
+}
+
+/* slot_digits - the longest run of ASCII digits in any value of the slot (computed once) */
+static guint
+slot_digits(ectx *c, guint slot, GArray *vals)
+{
+	if (!(c->sc->state[slot] & SLOT_DIGITS)) {
+		c->sc->state[slot] |= SLOT_DIGITS;
+		guint best = 0;
+		for (guint i = 0; i < vals->len; i++) {
+			rv_value *v = &g_array_index(vals, rv_value, i);
+			best = MAX(best, rp_digit_run(v->s, v->len));
+		}
+		c->sc->digits[slot] = best;
+	}
+	return c->sc->digits[slot];
+}
+
+/* scanned - the slot's values have been searched for its literals (once) */
+static inline void
+scanned(ectx *c, guint slot, GArray *vals)
+{
+	if (G_LIKELY(c->sc->state[slot] & SLOT_SCANNED))
+		return;
+	c->sc->state[slot] |= SLOT_SCANNED;
+	const rp_slot *s = &c->rs->slots[slot];
+	for (guint i = 0; i < vals->len; i++) {
+		rv_value *v = &g_array_index(vals, rv_value, i);
+		rp_scan(s, v->s, v->len, &c->sc->found);
+	}
+}
+
+/* groups_missing - -1, or the first literal group of pf (its slot scanned) none of whose
+ * literals occurs; *lead then points at the lead part */
+static inline int
+groups_missing(const ectx *c, const guint32 *w, const guint32 **lead)
+{
+	guint n_groups = *w++;
+	for (guint g = 0; g < n_groups; g++) {
+		guint n = *w++;
+		gboolean any = FALSE;
+		for (guint k = 0; k < n && !any; k++)
+			any = bit(c, w[k]);
+		if (!any)
+			return (int)g;
+		w += n;
+	}
+	*lead = w;
+	return -1;
 }
 
 /* maybe - -1, or why the pattern cannot match any value of its slot: the first literal group of
@@ -231,51 +290,26 @@ maybe(ectx *c, const rp_pattern *p, GArray *vals, gsize *from, gsize *until)
 {
 	*from = 0;
 	*until = G_MAXSIZE;
-	if (p->digits) {
-		if (!(c->sc->state[p->slot] & SLOT_DIGITS)) {
-			c->sc->state[p->slot] |= SLOT_DIGITS;
-			guint best = 0;
-			for (guint i = 0; i < vals->len; i++) {
-				rv_value *v = &g_array_index(vals, rv_value, i);
-				best = MAX(best, rp_digit_run(v->s, v->len));
-			}
-			c->sc->digits[p->slot] = best;
-		}
-		if (c->sc->digits[p->slot] < p->digits)
-			return NO_DIGITS;
-	}
+	if (p->digits && slot_digits(c, p->slot, vals) < p->digits)
+		return NO_DIGITS;
 	const guint32 *w = p->pf;
 	if (w == NULL)
 		return -1;
-	const rp_slot *slot = &c->rs->slots[p->slot];
-	if (!(c->sc->state[p->slot] & SLOT_SCANNED)) {
-		c->sc->state[p->slot] |= SLOT_SCANNED;
-		for (guint i = 0; i < vals->len; i++) {
-			rv_value *v = &g_array_index(vals, rv_value, i);
-			rp_scan(slot, v->s, v->len, c->sc->bits, c->sc->first_end, c->sc->last_end);
-		}
-	}
-	guint n_groups = *w++;
-	for (guint g = 0; g < n_groups; g++) {
-		guint n = *w++;
-		gboolean any = FALSE;
-		for (guint k = 0; k < n && !any; k++)
-			any = bit(c, w[k]);
-		if (!any)
-			return (int)g;
-		w += n;
-	}
+	scanned(c, p->slot, vals);
+	int g = groups_missing(c, w, &w);
+	if (g >= 0)
+		return g;
 	guint n_lead = *w++;
 	if (n_lead) {
 		/* a match starts with one of the lead literals: not before the first of them occurs
 		 * (less its slack), and not after the last of them begins */
 		gsize earliest = G_MAXSIZE, latest = 0;
-		for (guint k = 0; k < n_lead; k++, w += 3) {
+		for (guint k = 0; k < n_lead; k++, w += 2) {
 			if (!bit(c, w[0]))
 				continue;
-			gsize at = c->sc->first_end[w[0]] - w[1];
-			earliest = MIN(earliest, at > w[2] ? at - w[2] : 0);
-			latest = MAX(latest, (gsize)c->sc->last_end[w[0]] - w[1]);
+			gsize at = c->sc->found.first_start[w[0]];
+			earliest = MIN(earliest, at > w[1] ? at - w[1] : 0);
+			latest = MAX(latest, (gsize)c->sc->found.last_start[w[0]]);
 		}
 		if (earliest == G_MAXSIZE)
 			return NO_LEAD;
@@ -442,6 +476,8 @@ note_limit(ectx *c, const rp_pattern *p, const rv_value *v, const char *what)
 		g_debug("rules: %s: pattern %s hit the PCRE2 %s again", c->rule->where, p->source, what);
 }
 
+static tri match_values(ectx *c, const rp_pattern *p, int group, minfo *mi, GArray *vals);
+
 static tri
 match_any(ectx *c, const rp_pattern *p, int group, minfo *mi)
 {
@@ -453,6 +489,25 @@ match_any(ectx *c, const rp_pattern *p, int group, minfo *mi)
 		mi->why = WHY_NO_VALUE;
 		return R_FALSE;
 	}
+	/* without a trace only the verdict is used: a pattern that ran on this message before (in
+	 * another rule, the same text and flags on the same field) gives the same one */
+	if (p->memo < 0 || group >= 0 || c->trace != NULL)
+		return match_values(c, p, group, mi, vals);
+	guint8 *m = &c->sc->memo[p->memo];
+	if (*m != MEMO_UNKNOWN) {
+		mi->why = *m == MEMO_YES ? WHY_MATCH : WHY_NO_MATCH;
+		mi->value = &g_array_index(vals, rv_value, 0);
+		return *m == MEMO_YES ? R_TRUE : R_FALSE;
+	}
+	tri r = match_values(c, p, group, mi, vals);
+	if (r != R_LIMIT)
+		*m = r == R_TRUE ? MEMO_YES : MEMO_NO;
+	return r;
+}
+
+static tri
+match_values(ectx *c, const rp_pattern *p, int group, minfo *mi, GArray *vals)
+{
 	mi->value = &g_array_index(vals, rv_value, 0);
 	gsize from, until;
 	if ((mi->group = maybe(c, p, vals, &from, &until)) != -1) {
@@ -606,13 +661,28 @@ eval_test(ectx *c, const rc_node *n, gboolean negated)
 	return r;
 }
 
-/* gate_closed - the pattern cannot match: no value, or the prefilter rules it out */
-static gboolean
-gate_closed(ectx *c, const rp_pattern *p)
+/* gate_closed - the rule's gate pattern cannot match: no value, or the prefilter rules it out */
+static inline gboolean
+gate_closed(ectx *c, const rr_gate *g)
 {
-	GArray *vals = values(c, p->slot);
-	gsize from, until;
-	return vals->len == 0 || maybe(c, p, vals, &from, &until) != -1;
+	GArray *vals = values(c, g->slot);
+	if (vals->len == 0)
+		return TRUE;
+	if (g->digits && slot_digits(c, g->slot, vals) < g->digits)
+		return TRUE;
+	if (g->pf < 0)
+		return FALSE;
+	scanned(c, g->slot, vals);
+	const guint32 *w = c->rs->pf_words + g->pf;
+	if (groups_missing(c, w, &w) >= 0)
+		return TRUE;
+	guint n_lead = *w++;
+	if (n_lead == 0)
+		return FALSE;
+	for (guint k = 0; k < n_lead; k++, w += 2)
+		if (bit(c, w[0]))
+			return FALSE;
+	return TRUE;
 }
 
 static tri
@@ -756,15 +826,6 @@ run_captures(ectx *c, const rr_rule *r, capture_result *caps)
 	}
 }
 
-static gboolean
-has_stop(const rr_rule *r)
-{
-	for (guint i = 0; i < r->n_actions; i++)
-		if (r->actions[i].kind == RA_STOP)
-			return TRUE;
-	return FALSE;
-}
-
 void
 cd_rules_evaluate(const cd_ruleset *rs, const cd_rule_input *in, cd_rule_decision *out, GString *trace)
 {
@@ -779,11 +840,14 @@ cd_rules_evaluate(const cd_ruleset *rs, const cd_rule_input *in, cd_rule_decisio
 			g_hash_table_add(c.sc->listed[l], g_ptr_array_index(lists[l], i));
 	if (trace)
 		c.leaves = g_string_new(NULL);
+	/* gates are checked from their own array (a dry run checks none: it explains every rule) */
+	const rr_gate *gates = trace == NULL ? rs->gates : NULL;
+	capture_result caps_buf[8];
 	guint i;
 	for (i = 0; i < rs->rules->len; i++) {
-		const rr_rule *r = g_ptr_array_index(rs->rules, i);
-		if (r->gate && trace == NULL && gate_closed(&c, r->gate))
+		if (gates && gates[i].slot != G_MAXUINT32 && gate_closed(&c, &gates[i]))
 			continue;
+		const rr_rule *r = g_ptr_array_index(rs->rules, i);
 		c.rule = r;
 		c.limit = FALSE;
 		if (c.leaves)
@@ -791,7 +855,12 @@ cd_rules_evaluate(const cd_ruleset *rs, const cd_rule_input *in, cd_rule_decisio
 		tri held = r->when ? eval(&c, r->when) : R_TRUE;
 		capture_result *caps = NULL;
 		if (held == R_TRUE) {
-			caps = g_new0(capture_result, r->n_actions);
+			if (r->n_actions <= G_N_ELEMENTS(caps_buf)) {
+				caps = caps_buf;
+				memset(caps, 0, sizeof(capture_result) * r->n_actions);
+			} else {
+				caps = g_new0(capture_result, r->n_actions);
+			}
 			run_captures(&c, r, caps);
 		}
 		if (c.limit) {
@@ -811,8 +880,9 @@ cd_rules_evaluate(const cd_ruleset *rs, const cd_rule_input *in, cd_rule_decisio
 		}
 		for (guint k = 0; caps && k < r->n_actions; k++)
 			g_free(caps[k].value);
-		g_free(caps);
-		if (held == R_TRUE && has_stop(r)) {
+		if (caps != caps_buf)
+			g_free(caps);
+		if (held == R_TRUE && r->stop) {
 			i++;
 			break;
 		}

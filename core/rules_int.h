@@ -83,6 +83,10 @@ void rx_free(rx_code *rx);
 gboolean rx_is_jit(const rx_code *rx);
 /* rx_group_number - the number of named group name, or -1. */
 int rx_group_number(const rx_code *rx, const char *name);
+/* rx_caseless_set - the characters a caseless UTF-8 pattern lets c match (c among them), as
+ * PCRE2 itself decides (asked once per character and process); the first max go to out; returns
+ * how many there are. */
+guint rx_caseless_set(gunichar c, gunichar *out, guint max);
 
 rx_scratch *rx_scratch_new(void);
 void rx_scratch_free(rx_scratch *s);
@@ -119,14 +123,15 @@ typedef struct {
 	/* every match starts with one of these literals (ids in the slot's automaton), at most
 	 * lead_slack bytes after its start: matching can begin there (single-valued fields) */
 	guint *lead_ids;
-	guint *lead_len;
 	guint *lead_slack;
 	char **lead_text;
 	guint n_lead;
 	/* the same, packed for the evaluator, with literal ids made bit numbers (NULL: none):
-	 * n_groups, then per group n and n bits; n_lead, then per lead literal bit, length, slack */
+	 * n_groups, then per group n and n bits; n_lead, then per lead literal bit and slack */
 	const guint32 *pf;
 	gboolean ascii_eq; /* == with an ASCII literal: decided without PCRE2 on ASCII values */
+	gint memo;        /* patterns alike in kind, text, flags and field share this number and run
+	                   * once per message (-1: always run: without the prefilter) */
 	gsize text_len;
 	gint warned;      /* a limit hit was logged (atomic) */
 } rp_pattern;
@@ -165,6 +170,7 @@ typedef struct {
 	char *where;        /* "file:line name": what decisions and logs call the rule */
 	rc_node *when;      /* NULL: always */
 	const rp_pattern *gate; /* the first test evaluated, when it is a pattern test: rr_finish */
+	gboolean stop;      /* has a stop action */
 	ra_action *actions;
 	guint n_actions;
 } rr_rule;
@@ -175,7 +181,9 @@ const char *ra_name(ra_kind kind);
 
 typedef struct rp_automaton rp_automaton;
 
-/* What every match of a pattern needs. Literals are lower-case, searched ASCII-case-insensitively. */
+/* What every match of a pattern needs. Literals have lower-case ASCII and are searched
+ * ASCII-case-insensitively; a caseless pattern's literals in every case of their other characters
+ * too (rules_prefilter.c). */
 typedef struct {
 	GPtrArray *sets;   /* char** (NULL-terminated): a subject only matches when it contains a member
 	                    * of every set; NULL when nothing is known */
@@ -183,6 +191,7 @@ typedef struct {
 	char **lead;       /* every match starts with one of these, beginning at most lead_slack[i]
 	                    * bytes after the match start; NULL when not known */
 	guint *lead_slack;
+	gboolean caseless; /* the literals are searched caselessly (in every form PCRE2 allows) */
 } rp_requirements;
 
 /* rp_requirements_of - kind RX_TEXT_REGEX: text is a regex with flags; else a literal. */
@@ -192,21 +201,39 @@ void rp_requirements_clear(rp_requirements *r);
 guint rp_digit_run(const char *text, gsize len);
 
 typedef struct {
-	GPtrArray *lits;         /* char*, unique per slot */
-	GHashTable *index;       /* literal -> id + 1 */
-	rp_automaton *ac;        /* built after parsing; NULL when the slot has no literals */
+	GPtrArray *lits;         /* char*: the literals, by id */
+	GByteArray *caseless;    /* per literal: searched caselessly */
+	GHashTable *index;       /* "i:" or "c:" (caseless or not) and the literal -> id + 1 */
+	rp_automaton *ac;        /* built after parsing; NULL when the slot has no literals. Caseless
+	                          * literals in all their forms, except ASCII letters only as ASCII */
+	rp_automaton *ac_full;   /* ... and with them in their other forms too (NULL: there are none) */
+	char **exotic;           /* those other forms (K, ſ): a value holding one is scanned with ac_full */
 	guint bit_offset;        /* first bit of this slot in the per-evaluation bitset */
 } rp_slot;
 
 /* rp_build - build automata for every slot with literals; returns the bitset size in bits. */
 guint rp_build(rp_slot *slots, guint n_slots);
 void rp_slot_clear(rp_slot *slot);
-/* rp_scan - set bit (bit_offset + id) in bits for every literal of the slot found in text; when a
- * bit is newly set, first_end[bit] = the offset just after that first occurrence; last_end[bit]
- * the same for the last occurrence. */
-void rp_scan(const rp_slot *slot, const char *text, gsize len, guint32 *bits, guint32 *first_end, guint32 *last_end);
+/* What a scan found, per literal bit (bit_offset + id): bits; for a newly set bit, first_start
+ * and last_start = where that occurrence starts, later occurrences lowering first_start and
+ * raising last_start (the earliest and latest start; valid only for a set bit). The caller
+ * clears bits. */
+typedef struct {
+	guint32 *bits;
+	guint32 *first_start, *last_start;
+} rp_found;
+
+/* rp_scan - every literal of the slot found in text, into found. */
+void rp_scan(const rp_slot *slot, const char *text, gsize len, rp_found *found);
 
 /* ---- the set ---- */
+
+/* what the evaluator checks of a rule's gate before touching the rule (one per rule, in order) */
+typedef struct {
+	guint32 slot;    /* G_MAXUINT32: no gate */
+	guint32 digits;  /* the gate pattern's digit run, 0 none */
+	gint32 pf;       /* its prefilter words (offset in pf_words), -1 none */
+} rr_gate;
 
 struct cd_ruleset {
 	gint refs;
@@ -220,6 +247,8 @@ struct cd_ruleset {
 	rp_slot *slots;          /* n_slots */
 	guint n_bits;            /* literal bits over all slots */
 	guint32 *pf_words;       /* every pattern's pf, in pattern order */
+	rr_gate *gates;          /* per rule; NULL without the prefilter */
+	guint n_memo;            /* distinct pattern numbers (rp_pattern.memo) */
 	gboolean has_reject;
 	GMutex pool_lock;        /* evaluation scratch, reused between calls */
 	GPtrArray *pool;

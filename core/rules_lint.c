@@ -1,23 +1,43 @@
-/* rules_lint.c - what `caredesk filters check` adds to loading: templates that do not exist,
- * rules that can never run because an earlier rule stops unconditionally, captures whose pattern
- * lacks the named group; and the set written back as text (check -v). */
+/* rules_lint.c - what `caredesk filters check` adds to loading: templates that do not exist
+ * (CHANNEL/NAME.* or CHANNEL/LANG/NAME.*), rules that can never run because an earlier rule stops
+ * unconditionally, captures whose pattern lacks the named group; and the set written back as text
+ * (check -v). */
 #include "rules_int.h"
 
 #include <string.h>
 
-/* template_names - file names in templates_dir/sub, or NULL when the folder is missing */
-static GPtrArray *
-template_names(const char *templates_dir, const char *sub)
+/* add_names - the file names in path */
+static void
+add_names(const char *path, GPtrArray *names)
 {
-	char *path = g_build_filename(templates_dir, sub, NULL);
 	GDir *d = g_dir_open(path, 0, NULL);
-	g_free(path);
-	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
 	const char *n;
 	while (d && (n = g_dir_read_name(d)) != NULL)
 		g_ptr_array_add(names, g_strdup(n));
 	if (d)
 		g_dir_close(d);
+}
+
+/* template_names - file names in templates_dir/sub and in its language folders (sub/LANG/, the
+ * layout of template.h; sub/partials/ holds no templates a rule could name) */
+static GPtrArray *
+template_names(const char *templates_dir, const char *sub)
+{
+	char *path = g_build_filename(templates_dir, sub, NULL);
+	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+	GPtrArray *top = g_ptr_array_new_with_free_func(g_free);
+	add_names(path, top);
+	for (guint i = 0; i < top->len; i++) {
+		const char *n = g_ptr_array_index(top, i);
+		char *p = g_build_filename(path, n, NULL);
+		if (!g_file_test(p, G_FILE_TEST_IS_DIR))
+			g_ptr_array_add(names, g_strdup(n));
+		else if (strcmp(n, "partials") != 0)
+			add_names(p, names);
+		g_free(p);
+	}
+	g_ptr_array_unref(top);
+	g_free(path);
 	return names;
 }
 

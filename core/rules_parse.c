@@ -165,7 +165,6 @@ rp_pattern_free(rp_pattern *p)
 	}
 	g_free(p->groups);
 	g_free(p->lead_ids);
-	g_free(p->lead_len);
 	g_free(p->lead_slack);
 	g_strfreev(p->lead_text);
 	g_free(p);
@@ -767,16 +766,20 @@ rr_set_new(cd_rules_flags flags)
 	return rs;
 }
 
-/* literal_id - the id of lit in the slot's literals, added when new */
+/* literal_id - the id of lit (searched caselessly or not) in the slot's literals, added when new */
 static guint
-literal_id(rp_slot *s, const char *lit)
+literal_id(rp_slot *s, const char *lit, gboolean caseless)
 {
-	gpointer v = g_hash_table_lookup(s->index, lit);
+	char *key = g_strconcat(caseless ? "i:" : "c:", lit, NULL);
+	gpointer v = g_hash_table_lookup(s->index, key);
 	if (v == NULL) {
-		char *copy = g_strdup(lit);
-		g_ptr_array_add(s->lits, copy);
+		guint8 ci = caseless != FALSE;
+		g_ptr_array_add(s->lits, g_strdup(lit));
+		g_byte_array_append(s->caseless, &ci, 1);
 		v = GUINT_TO_POINTER(s->lits->len);
-		g_hash_table_insert(s->index, copy, v);
+		g_hash_table_insert(s->index, key, v);
+	} else {
+		g_free(key);
 	}
 	return GPOINTER_TO_UINT(v) - 1;
 }
@@ -800,7 +803,8 @@ rr_finish(cd_ruleset *rs)
 			rp_slot *s = &rs->slots[p->slot];
 			if ((req.sets || req.lead) && s->lits == NULL) {
 				s->lits = g_ptr_array_new_with_free_func(g_free);
-				s->index = g_hash_table_new(g_str_hash, g_str_equal);
+				s->caseless = g_byte_array_new();
+				s->index = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 			}
 			p->n_groups = req.sets ? req.sets->len : 0;
 			p->groups = p->n_groups ? g_new0(rp_group, p->n_groups) : NULL;
@@ -810,18 +814,15 @@ rr_finish(cd_ruleset *rs)
 				grp->n = g_strv_length(grp->text);
 				grp->ids = g_new(guint, grp->n);
 				for (guint k = 0; k < grp->n; k++)
-					grp->ids[k] = literal_id(s, grp->text[k]);
+					grp->ids[k] = literal_id(s, grp->text[k], req.caseless);
 			}
 			if (req.lead) {
 				p->n_lead = g_strv_length(req.lead);
 				p->lead_ids = g_new(guint, p->n_lead);
-				p->lead_len = g_new(guint, p->n_lead);
 				p->lead_slack = g_memdup2(req.lead_slack, sizeof(guint) * p->n_lead);
 				p->lead_text = g_strdupv(req.lead);
-				for (guint k = 0; k < p->n_lead; k++) {
-					p->lead_ids[k] = literal_id(s, req.lead[k]);
-					p->lead_len[k] = (guint)strlen(req.lead[k]);
-				}
+				for (guint k = 0; k < p->n_lead; k++)
+					p->lead_ids[k] = literal_id(s, req.lead[k], req.caseless);
 			}
 			rp_requirements_clear(&req);
 		}
@@ -850,24 +851,59 @@ rr_finish(cd_ruleset *rs)
 		for (guint k = 0; k < p->n_lead; k++) {
 			w = off + p->lead_ids[k];
 			g_array_append_val(words, w);
-			g_array_append_val(words, p->lead_len[k]);
 			g_array_append_val(words, p->lead_slack[k]);
 		}
 	}
 	rs->pf_words = (guint32 *)g_array_free(words, FALSE);
 
-	/* gates: the leftmost test of a rule's top-level "and" chain runs first; when it cannot
-	 * hold, neither can the rule, and nothing else in it would have run */
-	for (guint i = 0; i < rs->rules->len && !(rs->flags & CD_RULES_NO_PREFILTER); i++) {
-		rr_rule *r = g_ptr_array_index(rs->rules, i);
-		const rc_node *n = r->when;
-		while (n && n->kind == RC_AND)
-			n = n->a;
-		if (n && n->kind == RC_TEST && n->pat)
-			r->gate = n->pat;
-	}
 	for (guint i = 0; i < rs->patterns->len; i++)
 		if (at[i] >= 0)
 			((rp_pattern *)g_ptr_array_index(rs->patterns, i))->pf = rs->pf_words + at[i];
 	g_free(at);
+
+	/* gates: the leftmost test of a rule's top-level "and" chain runs first; when it cannot
+	 * hold, neither can the rule, and nothing else in it would have run. What the evaluator
+	 * needs of them sits in one array, so that skipping a rule touches nothing else */
+	for (guint i = 0; i < rs->rules->len; i++) {
+		rr_rule *r = g_ptr_array_index(rs->rules, i);
+		for (guint k = 0; k < r->n_actions; k++)
+			r->stop |= r->actions[k].kind == RA_STOP;
+	}
+	if (rs->flags & CD_RULES_NO_PREFILTER) {
+		for (guint i = 0; i < rs->patterns->len; i++)
+			((rp_pattern *)g_ptr_array_index(rs->patterns, i))->memo = -1;
+		return;
+	}
+	rs->gates = g_new(rr_gate, MAX(rs->rules->len, 1));
+	for (guint i = 0; i < rs->rules->len; i++) {
+		rr_rule *r = g_ptr_array_index(rs->rules, i);
+		const rc_node *n = r->when;
+		while (n && n->kind == RC_AND)
+			n = n->a;
+		rr_gate *g = &rs->gates[i];
+		g->slot = G_MAXUINT32;
+		g->digits = 0;
+		g->pf = -1;
+		if (n && n->kind == RC_TEST && n->pat) {
+			r->gate = n->pat;
+			g->slot = r->gate->slot;
+			g->digits = r->gate->digits;
+			g->pf = r->gate->pf ? (gint32)(r->gate->pf - rs->pf_words) : -1;
+		}
+	}
+	/* the same pattern on the same field in several rules runs once per message */
+	GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	for (guint i = 0; i < rs->patterns->len; i++) {
+		rp_pattern *p = g_ptr_array_index(rs->patterns, i);
+		char *key = g_strdup_printf("%u %d %s %s", p->slot, (int)p->kind, p->flags, p->text);
+		gpointer v;
+		if (g_hash_table_lookup_extended(seen, key, NULL, &v)) {
+			p->memo = GPOINTER_TO_INT(v);
+			g_free(key);
+		} else {
+			p->memo = (gint)rs->n_memo++;
+			g_hash_table_insert(seen, key, GINT_TO_POINTER(p->memo));
+		}
+	}
+	g_hash_table_unref(seen);
 }

@@ -10,15 +10,20 @@
  * e.g. /order\s*#?\s*[A-Z]\d{3,}/ needs three digits in a row somewhere in the value.
  *
  * Part 2, per message: one Aho-Corasick automaton per field (slot) over all the literals of the
- * patterns on that field; one pass over a value marks every literal it contains, and a pattern
- * none of whose literals is marked is known not to match.
+ * patterns on that field; one pass over a value marks every literal it contains (and where it
+ * first and last starts), and a pattern none of whose literals is marked is known not to match.
+ * A long value is scanned in four pieces side by side (see rp_scan).
  *
  * Case: the automaton compares ASCII letters case-insensitively and other bytes exactly, for every
  * pattern (a superset of what a case-sensitive pattern needs). Caseless PCRE2 matching in UTF mode
  * also lets 'k' match U+212A KELVIN SIGN and 's' match U+017F LONG S, and non-ASCII letters match
- * their other cases: so for caseless patterns a literal is cut at those characters and the longest
- * piece kept (a piece of a required literal is required too). test_rules checks that k and s are
- * the only such ASCII letters. */
+ * their other cases (é É, σ ς Σ, å Å Å): so a caseless literal is searched in every form, each
+ * character in each member of its caseless set, which rx_caseless_set asks PCRE2 itself for. A
+ * literal with more than MAX_FORMS forms is cut to its longest piece within that (a piece of a
+ * required literal is required too). The forms that put a non-ASCII character for an ASCII letter
+ * (K, ſ) make the automaton much larger and hardly ever occur: a second automaton has them, and
+ * only a value that holds one of them is scanned with it. test_rules checks that k and s are the
+ * only such ASCII letters, rx_caseless_set against PCRE2, and the scan against PCRE2. */
 #include "rules_int.h"
 
 #include <string.h>
@@ -27,6 +32,7 @@
 #define MAX_REQ 32     /* members of a required set */
 #define MAX_LIT 64     /* bytes of one literal */
 #define MIN_LIT 2      /* shorter literals are not worth a lookup */
+#define MAX_FORMS 16   /* strings searched for one caseless literal */
 
 /* ---- sets of strings ---- */
 
@@ -150,27 +156,87 @@ info_digit(void)
 	return (info){.dpure1 = 2};
 }
 
-/* fragment - the longest piece of lit that a caseless search can rely on (see the top) */
+/* char_forms - how many strings the automaton must look for to find character c (the UTF-8 at
+ * p, n bytes) in a caseless search: its caseless set, with ASCII letters as one (the automaton
+ * folds ASCII case itself); into forms (lower-case UTF-8, may be NULL) */
+static guint
+char_forms(const char *p, gsize n, GPtrArray *forms)
+{
+	gunichar c = g_utf8_get_char_validated(p, (gssize)n);
+	if (c == (gunichar)-1 || c == (gunichar)-2) {
+		/* not UTF-8 (a pattern PCRE2 refused never gets here): only the bytes themselves */
+		if (forms)
+			g_ptr_array_add(forms, g_strndup(p, n));
+		return 1;
+	}
+	gunichar set[MAX_FORMS + 1];
+	guint all = rx_caseless_set(c, set, G_N_ELEMENTS(set));
+	if (all > MAX_FORMS)
+		return all; /* more than any literal may have: never searched for */
+	guint count = 0;
+	char seen[MAX_FORMS][8];
+	for (guint i = 0; i < all; i++) {
+		char buf[8] = {0};
+		gunichar u = set[i] < 0x80 ? (gunichar)g_ascii_tolower((char)set[i]) : set[i];
+		g_unichar_to_utf8(u, buf);
+		gboolean dup = FALSE;
+		for (guint k = 0; k < count && !dup; k++)
+			dup = strcmp(seen[k], buf) == 0;
+		if (dup)
+			continue;
+		memcpy(seen[count++], buf, sizeof buf);
+		if (forms)
+			g_ptr_array_add(forms, g_strdup(buf));
+	}
+	return count;
+}
+
+/* fragment - the piece of lit that a search can rely on. A case-sensitive literal is searched
+ * as it is. A caseless one is searched in all its forms (each character in every case PCRE2
+ * gives it: see the top); when that would be more than MAX_FORMS strings, the longest piece that
+ * stays within it. */
 static char *
 fragment(const char *lit, gboolean caseless)
 {
 	if (!caseless)
 		return g_strdup(lit);
-	const char *best = lit, *start = lit;
-	gsize best_len = 0;
-	for (const char *q = lit;; q++) {
-		guchar c = *q;
-		if (c == '\0' || c >= 0x80 || c == 'k' || c == 's') {
-			if ((gsize)(q - start) > best_len) {
-				best = start;
-				best_len = q - start;
-			}
-			if (c == '\0')
-				break;
-			start = q + 1;
+	gsize len = strlen(lit);
+	/* characters and their form counts, then the longest window (in bytes) whose product of
+	 * counts is at most MAX_FORMS */
+	GArray *at = g_array_new(FALSE, FALSE, sizeof(gsize));
+	GArray *cnt = g_array_new(FALSE, FALSE, sizeof(guint));
+	for (gsize i = 0; i < len;) {
+		gsize n = 1;
+		while (i + n < len && ((guchar)lit[i + n] & 0xC0) == 0x80)
+			n++;
+		guint k = char_forms(lit + i, n, NULL);
+		g_array_append_val(at, i);
+		g_array_append_val(cnt, k);
+		i += n;
+	}
+	g_array_append_val(at, len);
+	gsize best = 0, best_len = 0;
+	guint64 prod = 1;
+	guint lo = 0;
+	for (guint hi = 0; hi < cnt->len; hi++) {
+		guint k = g_array_index(cnt, guint, hi);
+		if (k > MAX_FORMS) {
+			lo = hi + 1;
+			prod = 1;
+			continue;
+		}
+		prod *= k;
+		while (prod > MAX_FORMS)
+			prod /= g_array_index(cnt, guint, lo++);
+		gsize from = g_array_index(at, gsize, lo), to = g_array_index(at, gsize, hi + 1);
+		if (to - from > best_len) {
+			best = from;
+			best_len = to - from;
 		}
 	}
-	return g_strndup(best, best_len);
+	g_array_free(at, TRUE);
+	g_array_free(cnt, TRUE);
+	return g_strndup(lit + best, best_len);
 }
 
 /* usable - the set as it will be searched: each member cut to its fragment; NULL when a member
@@ -1044,6 +1110,7 @@ rp_requirements_of(const char *text, rx_text_kind kind, const char *flags, rp_re
 		char *low = g_ascii_strdown(text, -1);
 		conjset *c = NULL;
 		conj_add(&c, set_one(low));
+		out->caseless = TRUE;
 		out->sets = finish(c, TRUE);
 		if (kind == RX_TEXT_CONTAINS) {
 			strset *one = set_one(low);
@@ -1055,6 +1122,7 @@ rp_requirements_of(const char *text, rx_text_kind kind, const char *flags, rp_re
 	}
 	xparser xp = {.p = text, .end = text + strlen(text)};
 	xp.caseless = caseless_somewhere(text, flags);
+	out->caseless = xp.caseless;
 	xp.extended = flags && strchr(flags, 'x') != NULL;
 	xp.ucp = flags && strchr(flags, 'u') != NULL;
 	info r = parse_alt(&xp);
@@ -1081,15 +1149,31 @@ rp_requirements_clear(rp_requirements *r)
 	memset(r, 0, sizeof *r);
 }
 
-/* rp_digit_run - the longest run of ASCII digits in text[0..len) */
+/* rp_digit_run - the longest run of ASCII digits in text[0..len). Eight bytes at a time while
+ * not in a run: a word none of whose bytes is a digit is skipped whole. */
 guint
 rp_digit_run(const char *text, gsize len)
 {
+	const guint64 ones = G_GUINT64_CONSTANT(0x0101010101010101), highs = ones * 0x80;
 	guint best = 0, cur = 0;
-	for (gsize i = 0; i < len; i++) {
+	gsize i = 0;
+	while (i < len) {
+		if (cur == 0 && len - i >= 8) {
+			guint64 x;
+			memcpy(&x, text + i, 8);
+			/* a byte is a digit when its low 7 bits are 0x30..0x39 and its top bit is clear:
+			 * (b & 0x7f) + 0x50 carries into the top bit for b >= 0x30, + 0x46 for b >= 0x3a */
+			guint64 low = x & ~highs;
+			guint64 ge30 = low + ones * 0x50, ge3a = low + ones * 0x46;
+			if ((ge30 & ~ge3a & ~x & highs) == 0) {
+				i += 8;
+				continue;
+			}
+		}
 		cur = (guint)((guchar)text[i] - (guchar)'0') < 10u ? cur + 1 : 0;
 		if (cur > best)
 			best = cur;
+		i++;
 	}
 	return best;
 }
@@ -1097,25 +1181,95 @@ rp_digit_run(const char *text, gsize len)
 /* ---- the automaton ---- */
 
 struct rp_automaton {
-	guint n_states, n_classes;
+	guint n_states, n_classes, stride;
+	guint max_depth;   /* the longest string, in bytes */
 	guint8 cls[256];
-	/* transitions, n_states * n_classes: the target state's row offset (state * n_classes), top
-	 * bit set when the target state has output; 16 bits wide when the table is small enough */
+	/* transitions, n_states rows of stride entries (n_classes used, then the row's state
+	 * number): the target state's row offset, top bit set when the target state has output;
+	 * 16 bits wide (offset / 4) when the table is small enough */
 	guint32 *delta;
 	guint16 *delta16;
-	gint32 *own;     /* literal id ending here, -1 none */
-	guint32 *dict;   /* next state on the failure chain with a literal, 0 none */
-	guint8 *hit;     /* own >= 0 or dict != 0 */
+	/* building only */
+	gint32 *own;       /* first output of the strings ending here (index into out_*), -1 none */
+	guint32 *depth;    /* bytes from the root: the length of the string ending here */
+	guint32 *dict;     /* next state on the failure chain with output, 0 none */
+	guint8 *hit;       /* own >= 0 or dict != 0 */
+	guint32 *out_id;   /* per output: the literal id */
+	gint32 *out_next;  /* per output: the next output of the same state, -1 none */
+	/* scanning: every literal found when a state is reached (its own and those down its
+	 * failure chain), as pairs (literal id, bytes back to its start), from outs[first[state]]
+	 * to outs[first[state + 1]] */
+	guint32 *first;
+	guint32 *outs;
 };
 
+/* variants - every string a literal is searched as: itself, or for a caseless literal each
+ * combination of its characters' forms (at most MAX_FORMS: fragment saw to it). Unless full,
+ * ASCII letters only as themselves; their other forms (K KELVIN SIGN, ſ LONG S) then go to
+ * exotic (when not NULL), for rp_scan to look for first. */
+static void
+variants(const char *lit, gboolean caseless, gboolean full, GPtrArray *out, GPtrArray *exotic)
+{
+	if (!caseless) {
+		g_ptr_array_add(out, g_strdup(lit));
+		return;
+	}
+	GPtrArray *acc = g_ptr_array_new_with_free_func(g_free);
+	g_ptr_array_add(acc, g_strdup(""));
+	gsize len = strlen(lit);
+	for (gsize i = 0; i < len;) {
+		gsize n = 1;
+		while (i + n < len && ((guchar)lit[i + n] & 0xC0) == 0x80)
+			n++;
+		GPtrArray *forms = g_ptr_array_new_with_free_func(g_free);
+		char_forms(lit + i, n, forms);
+		if (forms->len == 0 || forms->len * acc->len > MAX_FORMS)
+			g_error("rules: prefilter literal \"%s\" has too many forms", lit); /* fragment prevents it */
+		if (!full && n == 1 && g_ascii_isalpha(lit[i])) {
+			for (guint f = 0; f < forms->len; f++) {
+				const char *form = g_ptr_array_index(forms, f);
+				if ((guchar)form[0] >= 0x80 && exotic) {
+					gboolean have = FALSE;
+					for (guint e = 0; e < exotic->len && !have; e++)
+						have = strcmp(g_ptr_array_index(exotic, e), form) == 0;
+					if (!have)
+						g_ptr_array_add(exotic, g_strdup(form));
+				}
+			}
+			g_ptr_array_set_size(forms, 0);
+			g_ptr_array_add(forms, g_strndup(lit + i, 1));
+		}
+		GPtrArray *next = g_ptr_array_new_with_free_func(g_free);
+		for (guint a = 0; a < acc->len; a++)
+			for (guint f = 0; f < forms->len; f++)
+				g_ptr_array_add(next, g_strconcat(g_ptr_array_index(acc, a), g_ptr_array_index(forms, f), NULL));
+		g_ptr_array_unref(forms);
+		g_ptr_array_unref(acc);
+		acc = next;
+		i += n;
+	}
+	for (guint a = 0; a < acc->len; a++)
+		g_ptr_array_add(out, g_strdup(g_ptr_array_index(acc, a)));
+	g_ptr_array_unref(acc);
+}
+
 static rp_automaton *
-ac_build(GPtrArray *lits)
+ac_build(const rp_slot *slot, gboolean full, GPtrArray *exotic)
 {
 	rp_automaton *ac = g_new0(rp_automaton, 1);
-	/* byte classes: every byte some literal uses (ASCII letters folded) has its own, the rest 0 */
+	/* every string to search for, and the literal it stands for */
+	GPtrArray *strs = g_ptr_array_new_with_free_func(g_free);
+	GArray *ids = g_array_new(FALSE, FALSE, sizeof(guint32));
+	for (guint i = 0; i < slot->lits->len; i++) {
+		guint before = strs->len;
+		variants(g_ptr_array_index(slot->lits, i), slot->caseless->data[i], full, strs, exotic);
+		for (guint32 k = before, id = i; k < strs->len; k++)
+			g_array_append_val(ids, id);
+	}
+	/* byte classes: every byte some string uses (ASCII letters folded) has its own, the rest 0 */
 	guint n = 1;
-	for (guint i = 0; i < lits->len; i++)
-		for (const guchar *q = g_ptr_array_index(lits, i); *q; q++)
+	for (guint i = 0; i < strs->len; i++)
+		for (const guchar *q = g_ptr_array_index(strs, i); *q; q++)
 			if (ac->cls[*q] == 0)
 				ac->cls[*q] = (guint8)MIN(n, 255), n++;
 	if (n > 255)
@@ -1126,15 +1280,19 @@ ac_build(GPtrArray *lits)
 
 	GArray *delta = g_array_new(FALSE, FALSE, sizeof(guint32));
 	GArray *own = g_array_new(FALSE, FALSE, sizeof(gint32));
-	guint32 absent = G_MAXUINT32;
+	GArray *depth = g_array_new(FALSE, FALSE, sizeof(guint32));
+	GArray *out_id = g_array_new(FALSE, FALSE, sizeof(guint32));
+	GArray *out_next = g_array_new(FALSE, FALSE, sizeof(gint32));
+	guint32 absent = G_MAXUINT32, zero = 0;
 	gint32 none = -1;
 	for (guint c = 0; c < n; c++)
 		g_array_append_val(delta, absent);
 	g_array_append_val(own, none);
+	g_array_append_val(depth, zero);
 	guint states = 1;
-	for (guint i = 0; i < lits->len; i++) {
+	for (guint i = 0; i < strs->len; i++) {
 		guint32 s = 0;
-		for (const guchar *q = g_ptr_array_index(lits, i); *q; q++) {
+		for (const guchar *q = g_ptr_array_index(strs, i); *q; q++) {
 			guint c = ac->cls[*q];
 			guint32 next = g_array_index(delta, guint32, s * n + c);
 			if (next == absent) {
@@ -1142,15 +1300,33 @@ ac_build(GPtrArray *lits)
 				g_array_index(delta, guint32, s * n + c) = next;
 				for (guint k = 0; k < n; k++)
 					g_array_append_val(delta, absent);
+				guint32 d = g_array_index(depth, guint32, s) + 1;
 				g_array_append_val(own, none);
+				g_array_append_val(depth, d);
 			}
 			s = next;
 		}
-		g_array_index(own, gint32, s) = (gint32)i;
+		/* one output per literal and state (two forms can spell the same string only when the
+		 * ASCII folding makes them equal, and then they are one string here) */
+		guint32 id = g_array_index(ids, guint32, i);
+		gboolean dup = FALSE;
+		for (gint32 o = g_array_index(own, gint32, s); o >= 0 && !dup; o = g_array_index(out_next, gint32, o))
+			dup = g_array_index(out_id, guint32, o) == id;
+		if (!dup) {
+			gint32 o = (gint32)out_id->len, head = g_array_index(own, gint32, s);
+			g_array_append_val(out_id, id);
+			g_array_append_val(out_next, head);
+			g_array_index(own, gint32, s) = o;
+		}
 	}
+	g_ptr_array_unref(strs);
+	g_array_free(ids, TRUE);
 	ac->n_states = states;
 	ac->delta = (guint32 *)g_array_free(delta, FALSE);
 	ac->own = (gint32 *)g_array_free(own, FALSE);
+	ac->depth = (guint32 *)g_array_free(depth, FALSE);
+	ac->out_id = (guint32 *)g_array_free(out_id, FALSE);
+	ac->out_next = (gint32 *)g_array_free(out_next, FALSE);
 	ac->dict = g_new0(guint32, states);
 	ac->hit = g_new0(guint8, states);
 	guint32 *fail = g_new0(guint32, states);
@@ -1181,21 +1357,55 @@ ac_build(GPtrArray *lits)
 	}
 	g_free(fail);
 	g_free(queue);
+	/* the outputs of every state, flat */
+	GArray *outs = g_array_new(FALSE, FALSE, sizeof(guint32));
+	ac->first = g_new(guint32, states + 1);
+	for (guint32 st = 0; st < states; st++) {
+		ac->first[st] = outs->len / 2;
+		ac->max_depth = MAX(ac->max_depth, ac->depth[st]);
+		for (guint32 t = ac->own[st] >= 0 ? st : ac->dict[st]; t; t = ac->dict[t])
+			for (gint32 o = ac->own[t]; o >= 0; o = ac->out_next[o]) {
+				g_array_append_val(outs, ac->out_id[o]);
+				g_array_append_val(outs, ac->depth[t]);
+			}
+	}
+	ac->first[states] = outs->len / 2;
+	ac->outs = (guint32 *)g_array_free(outs, FALSE);
 	/* one load and no multiplication per byte while scanning: entries hold row offsets, and
-	 * whether the next state has output rides in the top bit */
-	gsize cells = (gsize)states * n;
-	if (cells < 0x8000) {
+	 * whether the next state has output rides in the top bit; an extra column holds the row's
+	 * state number (for the outputs, without dividing). Rows are a multiple of 4 wide: 16-bit
+	 * entries hold the offset / 4, for up to 128 Ki cells */
+	guint stride = (n + 1 + 3) & ~3u;
+	ac->stride = stride;
+	gsize cells = (gsize)states * stride;
+	if (cells >= 0x80000000u)
+		g_error("rules: prefilter automaton too large"); /* billions of literal bytes */
+	gboolean narrow = cells < 0x20000;
+	guint32 *wide = g_new0(guint32, cells);
+	for (guint32 st = 0; st < states; st++) {
+		for (guint c = 0; c < n; c++) {
+			guint32 t = ac->delta[(gsize)st * n + c];
+			wide[(gsize)st * stride + c] = (narrow ? t * stride / 4 : t * stride) | (ac->hit[t] ? 0x80000000u : 0);
+		}
+		wide[(gsize)st * stride + n] = st;
+	}
+	g_free(ac->delta);
+	ac->delta = NULL;
+	if (narrow) {
 		ac->delta16 = g_new(guint16, cells);
 		for (gsize i = 0; i < cells; i++)
-			ac->delta16[i] = (guint16)(ac->delta[i] * n | (ac->hit[ac->delta[i]] ? 0x8000u : 0));
-		g_free(ac->delta);
-		ac->delta = NULL;
+			ac->delta16[i] = (guint16)((wide[i] & 0x7fffffffu) | (wide[i] >> 16 & 0x8000u));
+		g_free(wide);
 	} else {
-		if (cells >= 0x80000000u)
-			g_error("rules: prefilter automaton too large"); /* billions of literal bytes */
-		for (gsize i = 0; i < cells; i++)
-			ac->delta[i] = (guint32)(ac->delta[i] * n) | (ac->hit[ac->delta[i]] ? 0x80000000u : 0);
+		ac->delta = wide;
 	}
+	/* what only building needed */
+	g_clear_pointer(&ac->own, g_free);
+	g_clear_pointer(&ac->depth, g_free);
+	g_clear_pointer(&ac->dict, g_free);
+	g_clear_pointer(&ac->hit, g_free);
+	g_clear_pointer(&ac->out_id, g_free);
+	g_clear_pointer(&ac->out_next, g_free);
 	return ac;
 }
 
@@ -1207,8 +1417,13 @@ ac_free(rp_automaton *ac)
 	g_free(ac->delta);
 	g_free(ac->delta16);
 	g_free(ac->own);
+	g_free(ac->depth);
 	g_free(ac->dict);
 	g_free(ac->hit);
+	g_free(ac->out_id);
+	g_free(ac->out_next);
+	g_free(ac->first);
+	g_free(ac->outs);
 	g_free(ac);
 }
 
@@ -1220,7 +1435,15 @@ rp_build(rp_slot *slots, guint n_slots)
 		rp_slot *s = &slots[i];
 		s->bit_offset = bits;
 		if (s->lits && s->lits->len) {
-			s->ac = ac_build(s->lits);
+			GPtrArray *exotic = g_ptr_array_new_with_free_func(g_free);
+			s->ac = ac_build(s, FALSE, exotic);
+			if (exotic->len) {
+				s->ac_full = ac_build(s, TRUE, NULL);
+				g_ptr_array_add(exotic, NULL);
+				s->exotic = (char **)g_ptr_array_free(exotic, FALSE);
+			} else {
+				g_ptr_array_unref(exotic);
+			}
 			bits += s->lits->len;
 		}
 	}
@@ -1231,56 +1454,123 @@ void
 rp_slot_clear(rp_slot *slot)
 {
 	ac_free(slot->ac);
+	ac_free(slot->ac_full);
+	g_strfreev(slot->exotic);
 	if (slot->lits)
 		g_ptr_array_unref(slot->lits);
+	if (slot->caseless)
+		g_byte_array_unref(slot->caseless);
 	if (slot->index)
 		g_hash_table_unref(slot->index);
 	memset(slot, 0, sizeof *slot);
 }
 
-/* mark - the literals that end in state t (it has output) */
-static void
-mark(const rp_slot *slot, const rp_automaton *ac, guint32 t, gsize end, guint32 *bits, guint32 *first_end,
-     guint32 *last_end)
+/* mark - the literals found on reaching state t (it has output), end bytes in */
+static inline void
+mark(const rp_slot *slot, const rp_automaton *ac, guint32 t, gsize end, rp_found *f)
 {
-	guint32 e = (guint32)MIN(end, G_MAXUINT32);
-	for (; t; t = ac->dict[t])
-		if (ac->own[t] >= 0) {
-			guint b = slot->bit_offset + (guint)ac->own[t];
-			if (!(bits[b / 32] & (1u << (b % 32)))) {
-				bits[b / 32] |= 1u << (b % 32);
-				first_end[b] = e;
-			}
-			last_end[b] = e;
+	const guint32 *o = ac->outs + 2 * (gsize)ac->first[t], *stop = ac->outs + 2 * (gsize)ac->first[t + 1];
+	for (; o < stop; o += 2) {
+		guint b = slot->bit_offset + o[0];
+		guint32 st = (guint32)MIN(end - o[1], G_MAXUINT32);
+		if (!(f->bits[b / 32] & (1u << (b % 32)))) {
+			f->bits[b / 32] |= 1u << (b % 32);
+			f->first_start[b] = f->last_start[b] = st;
+		} else {
+			/* forms of one literal differ in length: starts are not in end order */
+			f->first_start[b] = MIN(f->first_start[b], st);
+			f->last_start[b] = MAX(f->last_start[b], st);
 		}
+	}
 }
 
+/* has - whether needle (n >= 1 bytes) occurs in text */
+static gboolean
+has(const char *text, gsize len, const char *needle, gsize n)
+{
+	const char *p = text, *end = text + len;
+	while (end - p >= (gssize)n && (p = memchr(p, needle[0], (gsize)(end - p) - n + 1)) != NULL) {
+		if (memcmp(p, needle, n) == 0)
+			return TRUE;
+		p++;
+	}
+	return FALSE;
+}
+
+/* The scan follows one state per byte, each step waiting for the last one's table load. A long
+ * value is therefore cut in CHAINS pieces, scanned side by side (independent loads overlap);
+ * each piece starts max_depth bytes early from the root, which brings its state right by the
+ * piece's first byte (no string is longer), and reports only strings ending inside the piece. */
+#define CHAINS 4 /* SCAN_BODY spells out four */
+#define CHAIN_MIN 64 /* bytes per piece, at least */
+
+/* one step of a chain: row r at byte offset at (reporting from rep on) */
+#define SCAN_STEP(r, at, rep)                                                                                    \
+	do {                                                                                                         \
+		guint next_ = delta[(r) + cls[p[at]]];                                                                   \
+		(r) = (next_ & mask) << shift;                                                                           \
+		if (G_UNLIKELY(next_ & flag) && (at) >= (rep))                                                           \
+			mark(slot, ac, delta[(r) + last], (at) + 1, found);                          \
+	} while (0)
+
+#define SCAN_BODY(T)                                                                                             \
+	do {                                                                                                         \
+		const T *delta = (const T *)table;                                                                       \
+		if (len < (gsize)CHAINS * CHAIN_MIN) {                                                                   \
+			guint r = 0;                                                                                         \
+			gsize all = 0; /* reports from the start */                                                          \
+			for (gsize at = 0; at < len; at++)                                                                   \
+				SCAN_STEP(r, at, all);                                                                           \
+			break;                                                                                               \
+		}                                                                                                        \
+		gsize piece = len / CHAINS, from[CHAINS], to[CHAINS], rep[CHAINS];                                       \
+		for (guint j = 0; j < CHAINS; j++) {                                                                     \
+			rep[j] = j * piece;                                                                                  \
+			from[j] = rep[j] > ac->max_depth ? rep[j] - ac->max_depth : 0;                                       \
+			to[j] = j + 1 == CHAINS ? len : (j + 1) * piece;                                                     \
+		}                                                                                                        \
+		/* side by side while every piece has bytes left, then each to its end */                              \
+		gsize steps = to[0] - from[0];                                                                           \
+		for (guint j = 1; j < CHAINS; j++)                                                                       \
+			steps = MIN(steps, to[j] - from[j]);                                                                 \
+		guint r0 = 0, r1 = 0, r2 = 0, r3 = 0;                                                                    \
+		for (gsize i = 0; i < steps; i++) {                                                                      \
+			SCAN_STEP(r0, from[0] + i, rep[0]);                                                                  \
+			SCAN_STEP(r1, from[1] + i, rep[1]);                                                                  \
+			SCAN_STEP(r2, from[2] + i, rep[2]);                                                                  \
+			SCAN_STEP(r3, from[3] + i, rep[3]);                                                                  \
+		}                                                                                                        \
+		guint rows[CHAINS] = {r0, r1, r2, r3};                                                                   \
+		for (guint j = 0; j < CHAINS; j++) {                                                                     \
+			guint r = rows[j];                                                                                   \
+			for (gsize at = from[j] + steps; at < to[j]; at++)                                                   \
+				SCAN_STEP(r, at, rep[j]);                                                                        \
+		}                                                                                                        \
+	} while (0)
+
 void
-rp_scan(const rp_slot *slot, const char *text, gsize len, guint32 *bits, guint32 *first_end, guint32 *last_end)
+rp_scan(const rp_slot *slot, const char *text, gsize len, rp_found *found)
 {
 	const rp_automaton *ac = slot->ac;
 	if (ac == NULL)
 		return;
-	const guchar *p = (const guchar *)text, *end = p + len;
+	/* the automaton without the non-ASCII forms of ASCII letters is smaller (faster) and exact
+	 * for a value that holds none of them; such a value is rare, the full one scans it */
+	for (char **e = slot->exotic; e && *e; e++)
+		if (has(text, len, *e, strlen(*e))) {
+			ac = slot->ac_full;
+			break;
+		}
+	const guchar *p = (const guchar *)text;
 	const guint8 *cls = ac->cls;
-	guint nc = ac->n_classes;
+	guint last = ac->n_classes;
 	if (ac->delta16) {
-		const guint16 *delta = ac->delta16;
-		guint row = 0;
-		for (; p < end; p++) {
-			guint next = delta[row + cls[*p]];
-			row = next & 0x7fffu;
-			if (G_UNLIKELY(next & 0x8000u))
-				mark(slot, ac, row / nc, (gsize)(p - (const guchar *)text) + 1, bits, first_end, last_end);
-		}
+		const void *table = ac->delta16;
+		const guint mask = 0x7fffu, flag = 0x8000u, shift = 2;
+		SCAN_BODY(guint16);
 	} else {
-		const guint32 *delta = ac->delta;
-		guint32 row = 0;
-		for (; p < end; p++) {
-			guint32 next = delta[row + cls[*p]];
-			row = next & 0x7fffffffu;
-			if (G_UNLIKELY(next & 0x80000000u))
-				mark(slot, ac, row / nc, (gsize)(p - (const guchar *)text) + 1, bits, first_end, last_end);
-		}
+		const void *table = ac->delta;
+		const guint mask = 0x7fffffffu, flag = 0x80000000u, shift = 0;
+		SCAN_BODY(guint32);
 	}
 }

@@ -130,6 +130,113 @@ rx_scratch_free(rx_scratch *s)
 	g_free(s);
 }
 
+/* ---- caseless sets, for the prefilter ---- */
+
+static GMutex fold_lock;
+static GHashTable *fold_cache; /* gunichar -> gunichar* (count, then the members), never freed */
+
+/* append_range - every code point from lo to hi (surrogates left out) to buf, as UTF-8 */
+static void
+append_range(GString *buf, gunichar lo, gunichar hi)
+{
+	for (gunichar u = lo; u <= hi && u <= 0x10FFFF; u++) {
+		if (u >= 0xD800 && u < 0xE000)
+			continue;
+		g_string_append_unichar(buf, u);
+	}
+}
+
+/* fold_set - the caseless set of c, asked of PCRE2 itself: the candidates are every code point
+ * whose first UTF-8 byte can start a match of /c/i (PCRE2's start bitmap or first code unit,
+ * which its own matcher relies on, so it misses no member); each is then matched. */
+static gunichar *
+fold_set(gunichar c)
+{
+	char lit[8];
+	int n = g_unichar_to_utf8(c, lit);
+	int err;
+	PCRE2_SIZE off;
+	pcre2_code *code = pcre2_compile((PCRE2_SPTR)lit, (PCRE2_SIZE)n, PCRE2_UTF | PCRE2_CASELESS | PCRE2_LITERAL, &err,
+	                                 &off, NULL);
+	pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+	if (code == NULL || md == NULL)
+		g_error("rules: PCRE2 cannot compile a single character");
+	guint8 first[256] = {0};
+	const uint8_t *map = NULL;
+	uint32_t type = 0, unit = 0;
+	pcre2_pattern_info(code, PCRE2_INFO_FIRSTBITMAP, &map);
+	pcre2_pattern_info(code, PCRE2_INFO_FIRSTCODETYPE, &type);
+	gboolean all = FALSE;
+	if (map != NULL) {
+		for (int b = 0; b < 256; b++)
+			first[b] = (map[b / 8] >> (b % 8)) & 1;
+	} else if (type == 1) {
+		pcre2_pattern_info(code, PCRE2_INFO_FIRSTCODEUNIT, &unit);
+		first[unit & 0xFF] = 1;
+		if (unit < 0x80 && g_ascii_isalpha((char)unit)) {
+			first[(guchar)g_ascii_tolower((char)unit)] = 1;
+			first[(guchar)g_ascii_toupper((char)unit)] = 1;
+		}
+	} else {
+		all = TRUE; /* no start information: try every code point */
+	}
+	GString *cand = g_string_new(NULL);
+	if (all) {
+		append_range(cand, 0, 0x10FFFF);
+	} else {
+		for (int b = 0; b < 256; b++) {
+			if (!first[b])
+				continue;
+			if (b < 0x80)
+				append_range(cand, (gunichar)b, (gunichar)b);
+			else if (b >= 0xC2 && b <= 0xDF)
+				append_range(cand, (gunichar)(b & 0x1F) << 6, ((gunichar)(b & 0x1F) << 6) | 0x3F);
+			else if (b >= 0xE0 && b <= 0xEF)
+				append_range(cand, MAX((gunichar)(b & 0x0F) << 12, 0x800), ((gunichar)(b & 0x0F) << 12) | 0xFFF);
+			else if (b >= 0xF0 && b <= 0xF4)
+				append_range(cand, MAX((gunichar)(b & 0x07) << 18, 0x10000), ((gunichar)(b & 0x07) << 18) | 0x3FFFF);
+		}
+	}
+	GArray *members = g_array_new(FALSE, FALSE, sizeof(gunichar));
+	guint zero = 0;
+	g_array_append_val(members, zero);
+	PCRE2_SIZE at = 0;
+	while (at < cand->len &&
+	       pcre2_match(code, (PCRE2_SPTR)cand->str, cand->len, at, 0, md, NULL) > 0) {
+		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+		gunichar u = g_utf8_get_char(cand->str + ov[0]);
+		g_array_append_val(members, u);
+		at = MAX(ov[1], ov[0] + 1);
+	}
+	g_array_index(members, gunichar, 0) = members->len - 1;
+	g_string_free(cand, TRUE);
+	pcre2_match_data_free(md);
+	pcre2_code_free(code);
+	return (gunichar *)g_array_free(members, FALSE);
+}
+
+guint
+rx_caseless_set(gunichar c, gunichar *out, guint max)
+{
+	if (c == 0 || c > 0x10FFFF || (c >= 0xD800 && c < 0xE000)) {
+		if (max)
+			out[0] = c;
+		return 1;
+	}
+	g_mutex_lock(&fold_lock);
+	if (fold_cache == NULL)
+		fold_cache = g_hash_table_new(NULL, NULL);
+	gunichar *set = g_hash_table_lookup(fold_cache, GUINT_TO_POINTER(c));
+	if (set == NULL) {
+		set = fold_set(c);
+		g_hash_table_insert(fold_cache, GUINT_TO_POINTER(c), set);
+	}
+	g_mutex_unlock(&fold_lock);
+	for (guint i = 0; i < set[0] && i < max; i++)
+		out[i] = set[1 + i];
+	return set[0];
+}
+
 static const char *
 limit_name(int rc)
 {

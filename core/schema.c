@@ -359,6 +359,26 @@ static const char *const migrations[] = {
 
 "CREATE INDEX tickets_resolved ON tickets(resolved_at) WHERE status = 'resolved';\n"
 "CREATE INDEX tickets_unescalated ON tickets(queue_id) WHERE escalated_at IS NULL AND status IN ('new','open');\n",
+
+/* 3: answering by mail. Outbox rows keep what was rendered (template kind, language) and whether
+ *    they are automatic answers (RFC 3834: counted per recipient and day); a DSN is matched to its
+ *    row through the VERP return path. mail_addresses: what bounces taught us about an address;
+ *    `bouncing` stops mail to it. agent_relays: which outbound message relayed which agent mail. */
+"ALTER TABLE outbox ADD COLUMN lang TEXT;\n"
+"ALTER TABLE outbox ADD COLUMN auto_reply INTEGER NOT NULL DEFAULT 0;\n"
+"ALTER TABLE outbox ADD COLUMN rma_id INTEGER REFERENCES rmas(id);\n"
+"ALTER TABLE outbox ADD COLUMN bounced_at INTEGER;\n"
+"CREATE INDEX outbox_recipient ON outbox(recipient, created_at);\n"
+"CREATE INDEX outbox_ticket ON outbox(ticket_id);\n"
+"CREATE INDEX outbox_sending ON outbox(next_attempt_at) WHERE state = 'sending';\n"
+"CREATE TABLE mail_addresses (\n"
+"  address TEXT PRIMARY KEY COLLATE NOCASE,\n"
+"  hard_bounces INTEGER NOT NULL DEFAULT 0,\n"
+"  soft_bounces INTEGER NOT NULL DEFAULT 0,\n"
+"  last_status TEXT,\n"
+"  last_bounce_at INTEGER,\n"
+"  bouncing INTEGER NOT NULL DEFAULT 0\n"
+") STRICT;\n",
 };
 
 int

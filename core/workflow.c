@@ -224,6 +224,18 @@ update_sql(const cd_machine *mc, const char *to)
 	return g_string_free(s, FALSE);
 }
 
+static struct {
+	cd_transition_observer fn;
+	gpointer data;
+} observer;
+
+void
+cd_workflow_set_observer(cd_transition_observer fn, gpointer data)
+{
+	observer.fn = fn;
+	observer.data = data;
+}
+
 gboolean
 cd_machine_move(cd_store *store, const cd_machine *mc, gint64 id, const char *to, const cd_actor *actor,
                 const char *note, char **from_out, GError **error)
@@ -281,6 +293,8 @@ cd_machine_move(cd_store *store, const cd_machine *mc, gint64 id, const char *to
 	cd_audit_event ev = {.actor = actor, .entity = mc->entity, .entity_id = id, .customer_id = customer_id,
 	                     .action = "status", .from_state = from, .to_state = to, .note = note};
 	ok = cd_audit(store, &ev, error);
+	if (ok && observer.fn)
+		ok = observer.fn(store, mc, id, from, to, actor, observer.data, error);
 out:
 	if (ok && from_out)
 		*from_out = from;

@@ -66,6 +66,13 @@ char *cd_machine_transitions_text(const cd_machine *mc);
 gboolean cd_machine_move(cd_store *store, const cd_machine *mc, gint64 id, const char *to, const cd_actor *actor,
                          const char *note, char **from_out, GError **error);
 
+/* A transition observer runs after every successful cd_machine_move, in the same transaction (the
+ * outbox uses it to tell customers about their RMA, order and offer). A FALSE return fails the
+ * move. One per process; NULL removes it. */
+typedef gboolean (*cd_transition_observer)(cd_store *store, const cd_machine *mc, gint64 id, const char *from,
+                                           const char *to, const cd_actor *actor, gpointer data, GError **error);
+void cd_workflow_set_observer(cd_transition_observer fn, gpointer data);
+
 /* cd_machine_ref - the reference people see for row id ("T-000123", "A1001", "RMA-000045"), or NULL. */
 char *cd_machine_ref(cd_store *store, const cd_machine *mc, gint64 id, GError **error);
 

@@ -4,12 +4,15 @@
 #define MAILGW_ENGINE_H
 
 #include "ingest.h"
+#include "notify.h"
 
 typedef struct {
 	cd_config *cfg;
 	cd_secret *secret;
 	cd_store *store;
 	cd_ingest_ctx ingest;
+	cd_mail_settings mail;
+	cd_outbox_ctx outbox;    /* installed as the notifier: what the pipeline causes is queued */
 } engine_ctx;
 
 /* engine_open - load config and secret, open (and migrate) the database; exits on failure. */
@@ -25,5 +28,8 @@ int engine_exit_code(const GError *error);
 
 int engine_process_main(int argc, char **argv);
 int engine_maildir_main(int argc, char **argv);
+int engine_run_main(int argc, char **argv);
+int engine_imap_main(int argc, char **argv);
+int engine_pop3_main(int argc, char **argv);
 
 #endif

@@ -1,6 +1,7 @@
 /* engine_main.c - caredesk-mailgw-engine: the subcommands of caredesk-mailgw that parse mail.
  * Started by caredesk-mailgw (same arguments); not meant to be run by hand. */
 #include "engine.h"
+#include "deliver.h"
 #include "log.h"
 #include "mime.h"
 #include "util.h"
@@ -58,6 +59,8 @@ engine_open(engine_ctx *e, const char *config_path)
 	e->ingest.secret = e->secret;
 	engine_reload_rules(e);
 	cd_mime_init();
+	if (!cd_notify_setup(&e->outbox, &e->mail, e->store, e->cfg, e->secret, &error))
+		cd_die(EX_CONFIG, "%s", error->message);
 }
 
 void
@@ -65,6 +68,7 @@ engine_close(engine_ctx *e)
 {
 	if (e->ingest.rules)
 		cd_ruleset_unref(e->ingest.rules);
+	cd_notify_teardown(&e->outbox, &e->mail);
 	cd_store_close(e->store);
 	cd_secret_free(e->secret);
 	cd_config_free(e->cfg);
@@ -88,6 +92,10 @@ main(int argc, char **argv)
 	} commands[] = {
 		{"process", engine_process_main},
 		{"maildir", engine_maildir_main},
+		{"imap", engine_imap_main},
+		{"pop3", engine_pop3_main},
+		{"deliver", engine_deliver_main},
+		{"run", engine_run_main},
 	};
 	const char *cmd = cd_argv_word(argc, argv, 1);
 	for (gsize i = 0; cmd != NULL && i < G_N_ELEMENTS(commands); i++)

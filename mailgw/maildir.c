@@ -5,10 +5,8 @@
  * A crash at any instant leaves each message committed or still in the Maildir, and taking
  * in a committed one again is a no-op (SHA-256 of its bytes). */
 #include "engine.h"
+#include "fetch.h"
 #include "log.h"
-#include "parsepool.h"
-#include "process.h"
-#include "rawstore.h"
 #include "util.h"
 
 #include <errno.h>
@@ -16,14 +14,6 @@
 #include <string.h>
 #include <sysexits.h>
 #include <unistd.h>
-
-typedef struct {
-	guint files;
-	guint stored;
-	guint already;     /* taken in before (a re-delivery or a run that crashed before unlinking) */
-	guint skipped;     /* unreadable now, left in place */
-	cd_process_stats process;
-} drain_stats;
 
 static const char *
 base_name(const char *path)
@@ -70,8 +60,14 @@ load_file(gpointer item, gpointer user, GError **error)
 	return g_bytes_new_take(data, len);
 }
 
+static const char *
+item_ref(gpointer item)
+{
+	return base_name(item);
+}
+
 static void
-unlink_batch(GPtrArray *done)
+unlink_committed(GPtrArray *done, gpointer user)
 {
 	for (guint i = 0; i < done->len; i++) {
 		const char *path = g_ptr_array_index(done, i);
@@ -79,74 +75,24 @@ unlink_batch(GPtrArray *done)
 			g_warning("committed but cannot remove %s: %s (taking it in again will be a no-op)", path,
 			          g_strerror(errno));
 	}
-	g_ptr_array_set_size(done, 0);
-}
-
-/* take_in - one parsed file inside the open transaction. */
-static gboolean
-take_in(engine_ctx *e, cd_parsed *p, const char *queue, drain_stats *st, GError **error)
-{
-	gsize len;
-	const void *data = g_bytes_get_data(p->bytes, &len);
-	char *name = g_path_get_basename(p->item);
-	cd_raw_origin origin = {.source = "maildir", .source_ref = name, .queue = queue};
-	gint64 raw_id;
-	cd_raw_status status;
-	gboolean ok = cd_raw_store(e->store, data ? data : "", len, p->msg->sha256, &origin, &raw_id, &status, error);
-	g_free(name);
-	if (!ok)
-		return FALSE;
-	if (status == CD_RAW_SEEN) {
-		st->already++;
-		return TRUE;
-	}
-	st->stored++;
-	cd_envelope env = {.channel = "email", .queue = queue};
-	return cd_process_parsed(&e->ingest, raw_id, p->msg, p->bytes, &env, &st->process, error);
 }
 
 static gboolean
-drain(engine_ctx *e, const char *dir, const char *queue, drain_stats *st, GError **error)
+drain(engine_ctx *e, const char *dir, const char *queue, fetch_stats *st, GError **error)
 {
 	GPtrArray *files = g_ptr_array_new_with_free_func(g_free);
 	list_dir(dir, "new", files);
 	list_dir(dir, "cur", files);
 	g_ptr_array_sort(files, compare_names);
-	st->files = files->len;
-	cd_mime_options opt;
-	cd_mime_options_from_config(&opt, e->cfg);
-	guint batch = e->cfg->batch_size;
-	cd_parse_pool *pool = cd_parse_pool_new(files, load_file, NULL, &opt, cd_parse_threads(), 2 * batch);
-	GPtrArray *done = g_ptr_array_new();
-	gboolean ok = TRUE;
-	cd_parsed *p;
-	while (ok && (p = cd_parse_pool_next(pool)) != NULL) {
-		if (!cd_store_in_transaction(e->store))
-			ok = cd_store_begin(e->store, error);
-		if (ok && p->msg == NULL) {
-			g_warning("%s: %s (left in place)", (char *)p->item, p->error->message);
-			st->skipped++;
-		} else if (ok) {
-			ok = take_in(e, p, queue, st, error);
-			if (ok)
-				g_ptr_array_add(done, p->item);
-		}
-		cd_parsed_free(p);
-		if (ok && done->len >= batch) {
-			ok = cd_store_commit(e->store, error);
-			if (ok)
-				unlink_batch(done);
-		}
-	}
-	if (ok && cd_store_in_transaction(e->store)) {
-		ok = cd_store_commit(e->store, error);
-		if (ok)
-			unlink_batch(done);
-	}
-	if (!ok)
-		cd_store_rollback(e->store);
-	cd_parse_pool_free(pool);
-	g_ptr_array_unref(done);
+	fetch_source src = {
+	    .source = "maildir",
+	    .queue = queue,
+	    .batch = e->cfg->batch_size,
+	    .load = load_file,
+	    .ref = item_ref,
+	    .committed = unlink_committed,
+	};
+	gboolean ok = fetch_take_in(e, files, &src, st, error);
 	g_ptr_array_unref(files);
 	return ok;
 }
@@ -185,7 +131,7 @@ engine_maildir_main(int argc, char **argv)
 
 	engine_ctx e;
 	engine_open(&e, config);
-	drain_stats st = {0};
+	fetch_stats st = {0};
 	gint64 t0 = g_get_monotonic_time();
 	gboolean ok = drain(&e, dir, queue, &st, &error);
 	double secs = (g_get_monotonic_time() - t0) / 1e6;
@@ -198,9 +144,9 @@ engine_maildir_main(int argc, char **argv)
 	if (!quiet)
 		printf("maildir %s: %u files, %u taken in (%u new tickets, %u duplicates, %u unparsed fallbacks), "
 		       "%u seen before, %u left in place; %.2f s, %.0f msgs/s\n",
-		       dir, st.files, st.stored, st.process.tickets, st.process.duplicates, st.process.fallbacks, st.already,
+		       dir, st.items, st.stored, st.process.tickets, st.process.duplicates, st.process.fallbacks, st.already,
 		       st.skipped, secs, secs > 0 ? (st.stored + st.already) / secs : 0.0);
-	g_free(st.process.reject_text);
+	fetch_stats_clear(&st);
 	engine_close(&e);
 	g_free(config);
 	g_free(queue);

@@ -36,6 +36,13 @@ echo; echo "== caredesk ticket show T-000001"
 "$bin/caredesk" ticket show T-000001
 echo; echo "== caredesk rma list"
 "$bin/caredesk" rma list
+echo; echo "== caredesk outbox list (answers queued by the mail above; caredesk-mailgw deliver sends them)"
+"$bin/caredesk" outbox list
+first=$("$bin/caredesk" outbox list --json | python3 -c 'import json,sys; r=json.load(sys.stdin); print(r[-1]["id"] if r else "")')
+if [ -n "$first" ]; then
+	echo; echo "== caredesk outbox show $first"
+	"$bin/caredesk" outbox show "$first"
+fi
 echo; echo "== caredesk doctor"
 "$bin/caredesk" doctor || true
 

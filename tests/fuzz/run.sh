@@ -8,13 +8,15 @@ secs=${2:-60}
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
 shared=$(cd "$src/../shared" && pwd)
-for t in mime html tnef quote rules; do
+for t in mime html tnef quote rules agentcmd template; do
 	work="$build/fuzz-work/$t"
 	mkdir -p "$work/corpus"
 	case $t in
 	mime) seeds="$shared/corpus $src/demo/mail" ;;
 	html) seeds="$shared/corpus/mailgun-talon/html_replies" ;;
 	rules) seeds="$src/filters" ;;
+	template) seeds="$src/templates" ;;
+	agentcmd) seeds="$here/seeds/agentcmd" ;;
 	quote) seeds="$shared/corpus/github-email_reply_parser $shared/corpus/discourse-email_reply_trimmer" ;;
 	tnef) seeds=""
 		CAREDESK_TNEF_SAMPLE="$work/corpus/sample.tnef" "$build/bin/test_tnef" -p /tnef/in-a-message >/dev/null ;;

@@ -35,12 +35,18 @@ grep -q "20-bad.rules:2:18" "$T/err" && ok "test says why on stderr" || fail "te
 
 # check with the config: its filters folder, templates checked
 cp "$F"/*.rules "$T/cd/filters/"
+check "config's filters and shipped templates: clean" 0 "$(rc "$CAREDESK" filters check)"
+printf 'rule "welcome back" when customer == known then reply "welcome-back"\nrule "by sms" when channel == sms then sms "welcome-back"\n' \
+	>"$T/cd/filters/90-local.rules"
 check "config's filters: templates missing" 65 "$(rc "$CAREDESK" filters check)"
-grep -q 'reply "rma-received": no such template' "$T/out" && ok "unknown template reported" || fail "templates: $(cat "$T/out")"
-mkdir -p "$T/cd/templates/email" "$T/cd/templates/sms"
-echo "We received your return request." >"$T/cd/templates/email/rma-received.txt"
-echo "Return request received." >"$T/cd/templates/sms/rma-received.txt"
+grep -q '90-local.rules:1:[0-9]*: reply "welcome-back": no such template' "$T/out" && ok "unknown template reported" ||
+	fail "templates: $(cat "$T/out")"
+mkdir -p "$T/cd/templates/email/en" "$T/cd/templates/sms/en"
+echo "Welcome back" >"$T/cd/templates/email/en/welcome-back.subject"
+echo "Good to hear from you again." >"$T/cd/templates/email/en/welcome-back.txt"
+echo "Good to hear from you again." >"$T/cd/templates/sms/en/welcome-back.txt"
 check "config's filters with templates: clean" 0 "$(rc "$CAREDESK" filters check)"
+rm "$T/cd/filters/90-local.rules"
 
 # test: a German return request from a stranger, without the database (--rules)
 check "test exits 0" 0 "$(rc "$CAREDESK" filters test --rules "$F" "$M/03-html-only.eml")"
@@ -64,8 +70,8 @@ before=$(sql "SELECT (SELECT count(*) FROM audit_events) || '/' || (SELECT count
 sum_before=$(sha256sum "$DB" | cut -d' ' -f1)
 check "known VIP from the database" "known vip vip high" \
 	"$("$CAREDESK" filters test "$M/01-new-request.eml" --json | J '" ".join([d["sender"]["customer"], ",".join(d["sender"]["tags"]), d["decision"]["queue"], d["decision"]["priority"]])')"
-check "SMS return from the VIP's phone" "known rma returns high A1001 rma-received" \
-	"$("$CAREDESK" filters test --sms +4915112345678 "RMA A1001 display broken" --json | J '" ".join([d["sender"]["customer"], d["decision"]["type"], d["decision"]["queue"], d["decision"]["priority"], d["decision"]["captures"]["order"], ",".join(d["decision"]["sms"])])')"
+check "SMS return from the VIP's phone" "known rma returns high A1001 display broken" \
+	"$("$CAREDESK" filters test --sms +4915112345678 "RMA A1001 display broken" --json | J '" ".join([d["sender"]["customer"], d["decision"]["type"], d["decision"]["queue"], d["decision"]["priority"], d["decision"]["captures"]["order"], d["decision"]["captures"]["reason"]])')"
 check "SMS activation code from a stranger" "unknown activation 123 456" \
 	"$("$CAREDESK" filters test --sms +4917000000000 "123 456" --json | J '" ".join([d["sender"]["customer"], d["decision"]["type"], d["decision"]["captures"]["code"]])')"
 check "--customer and --tag override the database" "agent None" \

@@ -693,7 +693,7 @@ test_trace(void)
 	g_assert_cmpstr(t->str, ==,
 	                "t.rules:1 rule \"RMA request by subject\": no\n"
 	                "    no    subject ~ /\\b(rma|return|defect(ive)?|broken)\\b/i  (not run: none of \"rma\", "
-	                "\"return\", \"defect\", \"bro\" occurs) in \"Hello there, a long subject that goes on and on and on "
+	                "\"return\", \"defect\", \"broken\" occurs) in \"Hello there, a long subject that goes on and on and on "
 	                "about nothing much at all really\"\n"
 	                "t.rules:8 rule \"never\": no\n"
 	                "    no    subject ~ /invoice/  (not run: \"invoice\" does not occur) in \"Hello there, a long subject that "
@@ -919,7 +919,7 @@ typedef struct {
 static const shipped_case shipped_cases[] = {
 	{"Return", "I want to return order #A1001, the screen is broken", NULL, "email", "known", NULL,
 	 "type=rma queue=returns |captures=[order:A1001,reason:I want to return order #A1001, the screen is broken]"
-	 "|replies=[rma-received]"},
+	 "|replies=[] notifies=[] sms=[]"},
 	{"Display", "Ich möchte die Bestellung A1001 zurückgeben, das Display ist kaputt.", NULL, "email", "known", NULL,
 	 "type=rma |order:A1001,reason:Ich möchte die Bestellung A1001 zurückgeben, das Display ist kaputt]"},
 	{"Écran", "Bonjour, je voudrais retourner la commande n° A1001 : l'écran est cassé.", NULL, "email", "known", NULL,
@@ -950,10 +950,10 @@ static const shipped_case shipped_cases[] = {
 	{NULL, "123 456", NULL, "sms", "known", NULL, "type=activation |captures=[code:123 456]"},
 	{NULL, "Code: 123456", NULL, "sms", "known", NULL, "type=activation |captures=[code:123456]"},
 	{NULL, "RMA A1001 screen broken", NULL, "sms", "known", NULL,
-	 "type=rma queue=returns |captures=[order:A1001,reason:screen broken]|sms=[rma-received]"},
+	 "type=rma queue=returns |captures=[order:A1001,reason:screen broken]|sms=[] "},
 	{"Return", "I return this, it is broken", NULL, "email", "agent", NULL, "type=(null) "},
 	{NULL, "RMA A1001 display broken", NULL, "sms", "known", "vip",
-	 "type=rma queue=returns priority=high |sms=[rma-received]|replies=[] "},
+	 "type=rma queue=returns priority=high |replies=[] notifies=[vip] sms=[] "},
 	{NULL, "I want to return order A1001", NULL, "sms", "known", NULL, "type=(null) "},
 };
 
@@ -1095,16 +1095,16 @@ check_literals(const char *re, const char *flags, const char *expect)
 static void
 test_prefilter_literals(void)
 {
-	check_literals("\\b(rma|return|defect(ive)?|broken)\\b", "i", "rma,return,defect,bro, starts rma|return|defect|bro");
+	check_literals("\\b(rma|return|defect(ive)?|broken)\\b", "i", "rma,return,defect,broken, starts rma|return|defect|broken");
 	check_literals("\\b(rma|return|defect(ive)?|broken)\\b", "", "rma,return,defect,broken, starts rma|return|defect|broken");
 	check_literals("order\\s*#?\\s*(?<order>[A-Z0-9-]{4,})", "i", "order, starts order");
 	check_literals("colou?r", "", "colour,color, starts colour|color");
 	check_literals("foo.*bar", "", "foo & bar, starts foo");          /* both must occur */
 	check_literals("foo.*barbaz", "", "barbaz & foo, starts foo");    /* the most selective first */
-	check_literals("\\btoner\\s+(still|modem)\\b", "i", "toner & till,modem, starts toner");
+	check_literals("\\btoner\\s+(still|modem)\\b", "i", "toner & still,modem, starts toner");
 	check_literals("(foo.*bar|baz)", "", "foo,baz, starts foo|baz");      /* an alternative keeps one set per branch */
 	check_literals("abc|d", "", "-");
-	check_literals("(?i)Straße", "", "tra, starts tra(+4)");
+	check_literals("(?i)Straße", "", "straße, starts straße"); /* searched as s/ſ and ß/ẞ: 4 forms */
 	check_literals("Straße", "", "straße, starts straße");
 	check_literals("a+b+", "", "-");
 	check_literals("x{3}yz", "", "xxxyz, starts xxxyz");
@@ -1127,8 +1127,11 @@ test_prefilter_literals(void)
 	check_literals("(?<name>abc)\\k<name>", "", "abc, starts abc");
 	check_literals("ab(*SKIP)cd", "", "-");
 	check_literals("\\p{Lu}abc", "", "abc");
-	check_literals("(?i:KIT)tens", "", "itten, starts itten(+4)");
-	check_literals("(?-i)ok", "i", "-");
+	check_literals("(?i:KIT)tens", "", "kittens, starts kittens");
+	/* more than 16 forms (5 times s or ſ): the longest piece with at most 16 */
+	check_literals("mississippis", "i", "mississippi, starts mississippi");
+	check_literals("xsssssyz", "i", "ssssyz, starts ssssyz(+8)");
+	check_literals("(?-i)ok", "i", "ok, starts ok");  /* caseless somewhere: searched as ok and oK */
 	check_literals("^$", "", "-");
 	check_literals("", "", "-");
 	check_literals("a\\.b\\/c", "", "a.b/c, starts a.b/c");
@@ -1153,8 +1156,8 @@ test_prefilter_literals(void)
 	char *l = literals_of("Hello World", RX_TEXT_CONTAINS, "");
 	g_assert_cmpstr(l, ==, "hello world, starts hello world");
 	g_free(l);
-	l = literals_of("Kiss", RX_TEXT_CONTAINS, ""); /* "i" is too short */
-	g_assert_cmpstr(l, ==, "-");
+	l = literals_of("Kiss", RX_TEXT_CONTAINS, "");
+	g_assert_cmpstr(l, ==, "kiss, starts kiss");
 	g_free(l);
 	l = literals_of("VIP", RX_TEXT_EQUALS, "");
 	g_assert_cmpstr(l, ==, "vip");
@@ -1163,12 +1166,13 @@ test_prefilter_literals(void)
 	g_assert_cmpstr(l, ==, "order a1001 + 4 digits, starts order a1001");
 	g_free(l);
 	l = literals_of("Ökonomie", RX_TEXT_CONTAINS, "");
-	g_assert_cmpstr(l, ==, "onomie, starts onomie(+8)");
+	g_assert_cmpstr(l, ==, "Ökonomie, starts Ökonomie"); /* searched as Ö and ö, K and k */
 	g_free(l);
 }
 
-/* The prefilter searches ASCII letters case-insensitively and cuts caseless literals at k and s:
- * these must be the only ASCII letters that caseless UTF-8 PCRE2 matches outside ASCII. */
+/* The prefilter searches ASCII letters case-insensitively, and with a second automaton (for the
+ * rare value that holds one) their non-ASCII forms: k and s must be the only ASCII letters that
+ * caseless UTF-8 PCRE2 matches outside ASCII, and rx_caseless_set must say so. */
 static void
 test_prefilter_caseless_letters(void)
 {
@@ -1193,6 +1197,140 @@ test_prefilter_caseless_letters(void)
 	g_assert_cmpstr(found->str, ==, "k:U+212A s:U+017F ");
 	g_string_free(found, TRUE);
 	pcre2_match_data_free(md);
+	gunichar set[8];
+	g_assert_cmpuint(rx_caseless_set('k', set, 8), ==, 3);
+	g_assert_true(set[0] == 'K' && set[1] == 'k' && set[2] == 0x212A);
+	g_assert_cmpuint(rx_caseless_set('s', set, 8), ==, 3);
+	g_assert_true(set[0] == 'S' && set[1] == 's' && set[2] == 0x17F);
+}
+
+/* rx_caseless_set (what the prefilter searches a caseless literal's characters as) against
+ * every code point matched one by one: characters with 1, 2, 3 and 4 members, some whose other
+ * cases start with other UTF-8 bytes (Kelvin, Angstrom, Ohm, sharp s), Cherokee, Deseret. */
+static void
+test_prefilter_caseless_sets(void)
+{
+	static const gunichar chars[] = {'k', 's', 'a', '1', '-', 0xE9, 0xC9, 0xDF, 0xE5, 0x3C3, 0x3C2, 0x3B8, 0x3C9,
+	                                 0xB5, 0x130, 0x131, 0x1C5, 0x1E60, 0x263A, 0x13A0, 0xAB70, 0x10400, 0x1E900};
+	/* every code point once, as UTF-8, and where each starts */
+	GString *all = g_string_new(NULL);
+	for (gunichar u = 1; u < 0x110000; u++)
+		if (u < 0xD800 || u >= 0xE000)
+			g_string_append_unichar(all, u);
+	pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+	for (gsize i = 0; i < G_N_ELEMENTS(chars); i++) {
+		char lit[8];
+		int n = g_unichar_to_utf8(chars[i], lit);
+		int err;
+		PCRE2_SIZE off;
+		pcre2_code *c = pcre2_compile((PCRE2_SPTR)lit, n, PCRE2_UTF | PCRE2_CASELESS | PCRE2_LITERAL, &err, &off, NULL);
+		g_assert_nonnull(c);
+		g_assert_cmpint(pcre2_jit_compile(c, PCRE2_JIT_COMPLETE), ==, 0);
+		GString *want = g_string_new(NULL), *got = g_string_new(NULL);
+		for (PCRE2_SIZE at = 0; pcre2_jit_match(c, (PCRE2_SPTR)all->str, all->len, at, 0, md, NULL) > 0;) {
+			PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+			g_string_append_printf(want, "U+%04X ", g_utf8_get_char(all->str + ov[0]));
+			at = ov[1];
+		}
+		gunichar set[16];
+		guint k = rx_caseless_set(chars[i], set, 16);
+		for (guint j = 0; j < k && j < 16; j++)
+			g_string_append_printf(got, "U+%04X ", set[j]);
+		if (strcmp(want->str, got->str) != 0)
+			g_error("caseless set of U+%04X: PCRE2 matches %s, rx_caseless_set says %s", chars[i], want->str, got->str);
+		g_string_free(want, TRUE);
+		g_string_free(got, TRUE);
+		pcre2_code_free(c);
+	}
+	pcre2_match_data_free(md);
+	g_string_free(all, TRUE);
+}
+
+/* rp_scan (the automaton in all its forms, the exotic-form switch, long values cut in pieces
+ * scanned side by side) against a plain search: for caseless literals PCRE2 finding the literal
+ * caselessly, for the others ASCII-caseless equality; which literals occur, and the first and
+ * last place each one starts. */
+static void
+test_prefilter_scan(void)
+{
+	static const char *const lits[] = {"kiss", "straße", "défectueux", "rückgabe", "ab", "ss", "k", "order a1",
+	                                   "οφί" /* 12 forms: φ is also ϕ */, "ka", "Ökonomie", "xyz", "e\u0301", "garantía", "sk"};
+	static const char *const pieces[] = {"kiss", "KISS", "\u212Aiss", "ki\u017F\u017F", "STRASSE", "Straße",
+	                                     "STRAẞE", "défectueux", "DÉFECTUEUX", "Rückgabe", "RÜCKGABE", "ab", "AB",
+	                                     "ss", "ſs", "k", "K", "\u212A", "order A1", "ORDER a1", "σοφία",
+	                                     "ΣΟΦΊΑ", "σοφίας", "ka", "ökonomie", "ÖKONOMIE", "xyz", "e\u0301",
+	                                     "garantía", "GARANTÍA", " ", "\n", "x", "é", "a", "1", "ǅ", "\xff"};
+	GRand *r = g_rand_new_with_seed(4242);
+	for (int round = 0; round < 3; round++) {
+		/* round 0: all caseless; 1: none; 2: mixed */
+		rp_slot slot = {0};
+		slot.lits = g_ptr_array_new_with_free_func(g_free);
+		slot.caseless = g_byte_array_new();
+		slot.index = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+		for (gsize i = 0; i < G_N_ELEMENTS(lits); i++) {
+			char *l = g_strcompress(lits[i]);
+			char *low = g_ascii_strdown(l, -1);
+			guint8 ci = round == 0 || (round == 2 && i % 2 == 0);
+			g_ptr_array_add(slot.lits, low);
+			g_byte_array_append(slot.caseless, &ci, 1);
+			g_free(l);
+		}
+		guint n_bits = rp_build(&slot, 1);
+		g_assert_cmpuint(n_bits, ==, G_N_ELEMENTS(lits));
+		for (int t = 0; t < 300; t++) {
+			GString *text = g_string_new(NULL);
+			guint words = (guint)g_rand_int_range(r, 0, t % 3 == 0 ? 600 : 40);
+			for (guint w = 0; w < words; w++) {
+				char *p = g_strcompress(pieces[g_rand_int_range(r, 0, G_N_ELEMENTS(pieces))]);
+				g_string_append(text, p);
+				g_free(p);
+			}
+			guint32 bits[1] = {0}, first[G_N_ELEMENTS(lits)], last[G_N_ELEMENTS(lits)];
+			rp_found found = {bits, first, last};
+			rp_scan(&slot, text->str, text->len, &found);
+			for (guint i = 0; i < slot.lits->len; i++) {
+				const char *l = g_ptr_array_index(slot.lits, i);
+				gsize n = strlen(l);
+				gssize want_first = -1, want_last = -1;
+				if (slot.caseless->data[i]) {
+					int err;
+					PCRE2_SIZE off;
+					pcre2_code *c = pcre2_compile((PCRE2_SPTR)l, n, PCRE2_UTF | PCRE2_CASELESS | PCRE2_LITERAL |
+					                              PCRE2_MATCH_INVALID_UTF, &err, &off, NULL);
+					pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+					for (PCRE2_SIZE at = 0; at <= text->len &&
+					     pcre2_match(c, (PCRE2_SPTR)text->str, text->len, at, 0, md, NULL) > 0;) {
+						PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+						if (want_first < 0)
+							want_first = (gssize)ov[0];
+						want_last = (gssize)ov[0];
+						at = ov[0] + 1;
+						while (at < text->len && ((guchar)text->str[at] & 0xC0) == 0x80)
+							at++;
+					}
+					pcre2_match_data_free(md);
+					pcre2_code_free(c);
+				} else {
+					for (gsize at = 0; at + n <= text->len; at++)
+						if (g_ascii_strncasecmp(text->str + at, l, n) == 0) {
+							if (want_first < 0)
+								want_first = (gssize)at;
+							want_last = (gssize)at;
+						}
+				}
+				gboolean got = (bits[0] >> i) & 1;
+				if (got != (want_first >= 0) || (got && (first[i] != want_first || last[i] != want_last)))
+					g_error("round %d, text %d (%" G_GSIZE_FORMAT " bytes): literal \"%s\" (%s): found %d at %d..%d, "
+					        "expected %d at %d..%d",
+					        round, t, text->len, l, slot.caseless->data[i] ? "caseless" : "as is", got,
+					        got ? (int)first[i] : -1, got ? (int)last[i] : -1, want_first >= 0, (int)want_first,
+					        (int)want_last);
+			}
+			g_string_free(text, TRUE);
+		}
+		rp_slot_clear(&slot);
+	}
+	g_rand_free(r);
 }
 
 /* random rules and messages built from words that stress the literal search */
@@ -1538,6 +1676,8 @@ main(int argc, char **argv)
 	g_test_add_func("/rules/shipped-demo-mail", test_shipped_on_demo_mail);
 	g_test_add_func("/rules/prefilter/literals", test_prefilter_literals);
 	g_test_add_func("/rules/prefilter/caseless-letters", test_prefilter_caseless_letters);
+	g_test_add_func("/rules/prefilter/caseless-sets", test_prefilter_caseless_sets);
+	g_test_add_func("/rules/prefilter/scan", test_prefilter_scan);
 	g_test_add_func("/rules/prefilter/equivalence", test_prefilter_equivalence);
 	g_test_add_func("/rules/threads", test_threads);
 	return g_test_run();

@@ -1,0 +1,54 @@
+/* notify.h - what caredesk tells people, and when: the acknowledgement of a new ticket, agent
+ * notifications (new ticket, customer reply) with their tokenised reply address, an agent's reply
+ * relayed to the customer, the result of an agent's commands, and the customer's side of RMA, order
+ * and offer transitions. Each becomes an outbox row in the transaction of its cause.
+ *
+ * A program that answers installs a notifier once (cd_notify_install); without one every function
+ * here does nothing, so tools and tests that must not send stay silent. */
+#ifndef CD_NOTIFY_H
+#define CD_NOTIFY_H
+
+#include "rules.h"
+#include "message.h"
+#include "outbox.h"
+
+/* cd_notify_install - answer through ob from now on (ob must outlive the notifier; NULL
+ * uninstalls). Also observes workflow transitions. */
+void cd_notify_install(const cd_outbox_ctx *ob);
+
+/* cd_notify_setup - what a program that answers does at start: the [mail] settings into *mail,
+ * the templates of cfg->templates_dir, ob filled and installed. A broken template folder is a
+ * warning, not an error (rows that need it fail visibly in the outbox; mail is still taken); bad
+ * [mail] settings are an error. cd_notify_teardown undoes it. */
+gboolean cd_notify_setup(cd_outbox_ctx *ob, cd_mail_settings *mail, cd_store *store, const cd_config *cfg,
+                         const cd_secret *secret, GError **error);
+void cd_notify_teardown(cd_outbox_ctx *ob, cd_mail_settings *mail);
+const cd_outbox_ctx *cd_notify_outbox(void);
+
+/* cd_notify_new_ticket - a customer opened ticket_id with message m: an acknowledgement (an
+ * automatic answer, unless never_answer) and a notification to every active agent. d (may be
+ * NULL) is what the filter rules decided: its reply "KIND"s are sent instead of ticket_ack. */
+gboolean cd_notify_new_ticket(cd_store *store, gint64 ticket_id, gint64 message_id, const cd_message *m,
+                              gboolean never_answer, const cd_rule_decision *d, GError **error);
+
+/* cd_notify_customer_reply - the customer wrote again: the assignee, or every active agent, plus
+ * the agents d's notify actions name (an agent's login; a queue's name means every active agent);
+ * d's reply "KIND"s go to the customer as automatic answers. */
+gboolean cd_notify_customer_reply(cd_store *store, gint64 ticket_id, gint64 message_id, const cd_message *m,
+                                  const cd_rule_decision *d, GError **error);
+
+/* cd_notify_agent_reply - relay an agent's new text to the ticket's customer, from the support
+ * address, threaded under the customer's last message. */
+gboolean cd_notify_agent_reply(cd_store *store, gint64 ticket_id, gint64 agent_id, gint64 message_id, const char *text,
+                               const char *html, GError **error);
+
+/* cd_notify_command_result - tell an agent what their commands did, or why nothing changed.
+ * results: cd_acmd_result* (agentcmd.h), may be NULL when refused as a whole. */
+gboolean cd_notify_command_result(cd_store *store, gint64 ticket_id, gint64 agent_id, GPtrArray *results,
+                                  gboolean refused, const char *reason, GError **error);
+
+/* cd_notify_rma - tell the customer about an RMA: event is requested, authorized, rejected,
+ * received or a resolution (refunded, replaced, repaired). */
+gboolean cd_notify_rma(cd_store *store, gint64 rma_id, const char *event, GError **error);
+
+#endif

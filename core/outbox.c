@@ -1,0 +1,599 @@
+/* outbox.c - queueing, leasing and bookkeeping of outbound messages (see outbox.h). */
+#include "outbox.h"
+#include "audit.h"
+#include "result.h"
+#include "template.h"
+#include "util.h"
+
+#include <sodium.h>
+#include <string.h>
+
+static gboolean
+get_int(GKeyFile *kf, const char *key, gint64 def, gint64 min, gint64 *out, const char *path, GError **error)
+{
+	GError *e = NULL;
+	if (!g_key_file_has_key(kf, "mail", key, NULL)) {
+		*out = def;
+		return TRUE;
+	}
+	gint64 v = g_key_file_get_int64(kf, "mail", key, &e);
+	if (e != NULL || v < min) {
+		g_set_error(error, CD_ERROR, CD_ERROR_CONFIG, "%s: [mail] %s: expected a number >= %" G_GINT64_FORMAT, path,
+		            key, min);
+		g_clear_error(&e);
+		return FALSE;
+	}
+	*out = v;
+	return TRUE;
+}
+
+static char *
+get_str(GKeyFile *kf, const char *key, const char *def)
+{
+	char *v = g_key_file_get_string(kf, "mail", key, NULL);
+	if (v)
+		g_strstrip(v);
+	if (v == NULL || *v == '\0') {
+		g_free(v);
+		return g_strdup(def);
+	}
+	return v;
+}
+
+gboolean
+cd_mail_settings_load(const cd_config *cfg, cd_mail_settings *out, GError **error)
+{
+	memset(out, 0, sizeof *out);
+	GKeyFile *kf = cfg->keyfile;
+	out->from_name = get_str(kf, "from_name", "Customer Support");
+	out->starttls = get_str(kf, "smtp_starttls", "try");
+	out->smtp_user = get_str(kf, "smtp_user", NULL);
+	out->trusted_authserv = get_str(kf, "trusted_authserv", NULL);
+	gboolean ok = get_int(kf, "auto_reply_per_day", 5, 0, &out->auto_reply_per_day, cfg->path, error) &&
+	              get_int(kf, "bounce_limit", 3, 1, &out->bounce_limit, cfg->path, error) &&
+	              get_int(kf, "max_attempts", 10, 1, &out->max_attempts, cfg->path, error) &&
+	              get_int(kf, "backoff_seconds", 60, 1, &out->backoff_seconds, cfg->path, error) &&
+	              get_int(kf, "backoff_max_seconds", 6 * 3600, 1, &out->backoff_max_seconds, cfg->path, error) &&
+	              get_int(kf, "smtp_timeout_seconds", 60, 1, &out->smtp_timeout_seconds, cfg->path, error);
+	if (ok && strcmp(out->starttls, "try") != 0 && strcmp(out->starttls, "require") != 0 &&
+	    strcmp(out->starttls, "never") != 0) {
+		g_set_error(error, CD_ERROR, CD_ERROR_CONFIG, "%s: [mail] smtp_starttls: expected try, require or never, got '%s'",
+		            cfg->path, out->starttls);
+		ok = FALSE;
+	}
+	char *pwfile = ok ? get_str(kf, "smtp_password_file", NULL) : NULL;
+	if (pwfile) {
+		char *abs = cd_config_resolve(cfg, pwfile);
+		char *pw = NULL;
+		GError *e = NULL;
+		if (!g_file_get_contents(abs, &pw, NULL, &e)) {
+			g_set_error(error, CD_ERROR, CD_ERROR_CONFIG, "%s: [mail] smtp_password_file: %s", cfg->path, e->message);
+			g_error_free(e);
+			ok = FALSE;
+		} else {
+			out->smtp_password = g_strdup(g_strchomp(pw));
+		}
+		g_free(pw);
+		g_free(abs);
+		g_free(pwfile);
+	}
+	if (!ok)
+		cd_mail_settings_clear(out);
+	return ok;
+}
+
+void
+cd_mail_settings_clear(cd_mail_settings *s)
+{
+	g_free(s->from_name);
+	g_free(s->starttls);
+	g_free(s->smtp_user);
+	if (s->smtp_password)
+		sodium_memzero(s->smtp_password, strlen(s->smtp_password));
+	g_free(s->smtp_password);
+	g_free(s->trusted_authserv);
+	memset(s, 0, sizeof *s);
+}
+
+char *
+cd_outbox_message_id(const char *domain)
+{
+	guint8 raw[15];
+	randombytes_buf(raw, sizeof raw);
+	char *hex = g_malloc(sizeof raw * 2 + 1);
+	sodium_bin2hex(hex, sizeof raw * 2 + 1, raw, sizeof raw);
+	char *id = g_strdup_printf("cd.%s@%s", hex, domain && *domain ? domain : "localhost");
+	g_free(hex);
+	return id;
+}
+
+/* object_at - vars[name] as an object, created when missing. */
+static JsonObject *
+object_at(JsonObject *vars, const char *name)
+{
+	if (json_object_has_member(vars, name)) {
+		JsonNode *n = json_object_get_member(vars, name);
+		if (JSON_NODE_HOLDS_OBJECT(n))
+			return json_node_get_object(n);
+	}
+	JsonObject *o = json_object_new();
+	json_object_set_object_member(vars, name, o);
+	return o;
+}
+
+static void
+set_default(JsonObject *o, const char *key, const char *value)
+{
+	if (!json_object_has_member(o, key) && value)
+		json_object_set_string_member(o, key, value);
+}
+
+/* add_common - site.*, customer.*, lang; returns the language to render in (owned). */
+static char *
+add_common(const cd_outbox_ctx *ctx, const cd_outbox_msg *msg, JsonObject *vars, GError **error)
+{
+	JsonObject *site = object_at(vars, "site");
+	set_default(site, "name", ctx->mail ? ctx->mail->from_name : "Customer Support");
+	set_default(site, "support_address", ctx->cfg ? ctx->cfg->support_address : NULL);
+	set_default(site, "base_url", ctx->cfg ? ctx->cfg->web_base_url : NULL);
+	char *lang = g_strdup(msg->lang);
+	if (msg->customer_id) {
+		sqlite3_stmt *st = cd_store_stmt(ctx->store, "SELECT name, email, language FROM customers WHERE id = ?", error);
+		if (st == NULL) {
+			g_free(lang);
+			return NULL;
+		}
+		sqlite3_bind_int64(st, 1, msg->customer_id);
+		gboolean row;
+		if (!cd_store_step(ctx->store, st, &row, error)) {
+			g_free(lang);
+			return NULL;
+		}
+		if (row) {
+			JsonObject *c = object_at(vars, "customer");
+			set_default(c, "name", cd_col_text(st, 0));
+			set_default(c, "email", cd_col_text(st, 1));
+			set_default(c, "language", cd_col_text(st, 2));
+			if (lang == NULL && cd_col_text(st, 2))
+				lang = g_strdup(cd_col_text(st, 2));
+		}
+		sqlite3_reset(st);
+	}
+	if (lang == NULL)
+		lang = g_strdup("en");
+	set_default(vars, "lang", lang);
+	return lang;
+}
+
+/* auto_replies_today - automatic answers queued or sent to recipient in the last 24 hours. */
+static gboolean
+auto_replies_today(cd_store *store, const char *recipient, gint64 *n, GError **error)
+{
+	sqlite3_stmt *st = cd_store_stmt(store,
+	                                 "SELECT count(*) FROM outbox WHERE recipient = ? AND auto_reply = 1 "
+	                                 "AND created_at > ? AND state IN ('queued','sending','sent')",
+	                                 error);
+	if (st == NULL)
+		return FALSE;
+	sqlite3_bind_text(st, 1, recipient, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, cd_now() - 86400);
+	gboolean row;
+	if (!cd_store_step(store, st, &row, error))
+		return FALSE;
+	*n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return TRUE;
+}
+
+static gboolean
+is_bouncing(cd_store *store, const char *recipient, gboolean *yes, GError **error)
+{
+	gint64 v = 0;
+	if (!cd_store_lookup_id(store, "SELECT bouncing FROM mail_addresses WHERE address = ?", recipient, 0, &v, error))
+		return FALSE;
+	*yes = v != 0;
+	return TRUE;
+}
+
+/* headers_json - the extra headers of a row, as a JSON object text. */
+static char *
+headers_json(const cd_outbox_msg *msg)
+{
+	JsonBuilder *b = json_builder_new();
+	json_builder_begin_object(b);
+	if (msg->reply_to) {
+		json_builder_set_member_name(b, "Reply-To");
+		json_builder_add_string_value(b, msg->reply_to);
+	}
+	if (msg->in_reply_to) {
+		json_builder_set_member_name(b, "In-Reply-To");
+		json_builder_add_string_value(b, msg->in_reply_to);
+	}
+	if (msg->references && msg->references->len) {
+		json_builder_set_member_name(b, "References");
+		json_builder_begin_array(b);
+		for (guint i = 0; i < msg->references->len; i++)
+			json_builder_add_string_value(b, g_ptr_array_index(msg->references, i));
+		json_builder_end_array(b);
+	}
+	json_builder_end_object(b);
+	JsonNode *root = json_builder_get_root(b);
+	char *s = json_to_string(root, FALSE);
+	json_node_unref(root);
+	g_object_unref(b);
+	return s;
+}
+
+gboolean
+cd_outbox_enqueue(const cd_outbox_ctx *ctx, const cd_outbox_msg *msg, gint64 *row_id, const char **why,
+                  GError **error)
+{
+	const char *channel = msg->channel ? msg->channel : "email";
+	const char *reason = NULL;
+	const char *state = "queued";
+	*row_id = 0;
+	if (why)
+		*why = NULL;
+	JsonObject *vars = msg->vars ? json_object_ref(msg->vars) : json_object_new();
+	char *lang = add_common(ctx, msg, vars, error);
+	if (lang == NULL) {
+		json_object_unref(vars);
+		return FALSE;
+	}
+	gboolean ok = TRUE;
+	if (msg->recipient == NULL || *msg->recipient == '\0') {
+		reason = "no recipient";
+		state = "cancelled";
+	}
+	if (ok && reason == NULL && strcmp(channel, "email") == 0) {
+		gboolean bouncing = FALSE;
+		ok = is_bouncing(ctx->store, msg->recipient, &bouncing, error);
+		if (ok && bouncing) {
+			reason = "the address is bouncing";
+			state = "cancelled";
+		}
+	}
+	if (ok && reason == NULL && msg->auto_reply) {
+		gint64 n = 0;
+		ok = auto_replies_today(ctx->store, msg->recipient, &n, error);
+		gint64 limit = ctx->mail ? ctx->mail->auto_reply_per_day : 5;
+		if (ok && n >= limit) {
+			reason = "automatic answers to this address reached the daily limit";
+			state = "cancelled";
+		}
+	}
+	cd_rendered r = {0};
+	char *sms_text = NULL;
+	char *render_error = NULL;
+	if (ok && reason == NULL) {
+		GError *e = NULL;
+		gboolean rendered;
+		if (ctx->templates == NULL)
+			rendered = (g_set_error(&e, CD_ERROR, CD_ERROR_CONFIG, "no templates loaded"), FALSE);
+		else if (strcmp(channel, "sms") == 0)
+			rendered = cd_tmpl_render_sms(ctx->templates, msg->kind, lang, vars, &sms_text, &e);
+		else
+			rendered = cd_tmpl_render_email(ctx->templates, msg->kind, lang, vars, &r, &e);
+		if (!rendered) {
+			render_error = g_strdup_printf("template %s: %s", msg->kind, e ? e->message : "cannot render");
+			g_warning("outbox: %s (to %s): the message is kept as failed", render_error, msg->recipient);
+			g_clear_error(&e);
+			state = "failed";
+		}
+	}
+	char *headers = headers_json(msg);
+	char *mid = strcmp(channel, "email") == 0 ? cd_outbox_message_id(ctx->cfg ? ctx->cfg->domain : NULL) : NULL;
+	sqlite3_stmt *st =
+	    ok ? cd_store_stmt(ctx->store,
+	                       "INSERT INTO outbox(created_at, channel, kind, ticket_id, customer_id, agent_id, "
+	                       "cause_message_id, rma_id, recipient, sender, subject, body_text, body_html, headers, "
+	                       "message_id, state, next_attempt_at, last_error, lang, auto_reply) "
+	                       "VALUES (?1, ?2, ?3, nullif(?4, 0), nullif(?5, 0), nullif(?6, 0), nullif(?7, 0), "
+	                       "nullif(?8, 0), ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?1, ?17, ?18, ?19)",
+	                       error)
+	       : NULL;
+	if (st) {
+		sqlite3_bind_int64(st, 1, cd_now());
+		sqlite3_bind_text(st, 2, channel, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, msg->kind, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, msg->ticket_id);
+		sqlite3_bind_int64(st, 5, msg->customer_id);
+		sqlite3_bind_int64(st, 6, msg->agent_id);
+		sqlite3_bind_int64(st, 7, msg->cause_message_id);
+		sqlite3_bind_int64(st, 8, msg->rma_id);
+		sqlite3_bind_text(st, 9, msg->recipient ? msg->recipient : "", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 10, ctx->cfg ? ctx->cfg->support_address : NULL, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 11, r.subject, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 12, sms_text ? sms_text : r.text, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 13, r.html, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 14, headers, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 15, mid, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 16, state, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 17, render_error ? render_error : reason, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 18, lang, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 19, msg->auto_reply ? 1 : 0);
+		ok = cd_store_run(ctx->store, st, error);
+		if (ok)
+			*row_id = cd_store_last_id(ctx->store);
+	} else {
+		ok = FALSE;
+	}
+	if (ok && reason) {
+		cd_audit_event ev = {.entity = "outbox", .entity_id = *row_id, .customer_id = msg->customer_id,
+		                     .action = "suppressed", .note = reason};
+		ok = cd_audit(ctx->store, &ev, error);
+	}
+	if (why)
+		*why = render_error ? "the template could not be rendered" : reason;
+	g_free(render_error);
+	g_free(headers);
+	g_free(mid);
+	g_free(sms_text);
+	cd_rendered_clear(&r);
+	g_free(lang);
+	json_object_unref(vars);
+	return ok;
+}
+
+void
+cd_outbox_row_clear(cd_outbox_row *r)
+{
+	g_free(r->channel);
+	g_free(r->kind);
+	g_free(r->recipient);
+	g_free(r->subject);
+	g_free(r->body_text);
+	g_free(r->body_html);
+	g_free(r->headers);
+	g_free(r->message_id);
+	memset(r, 0, sizeof *r);
+}
+
+static void
+row_free(gpointer p)
+{
+	cd_outbox_row_clear(p);
+	g_free(p);
+}
+
+gboolean
+cd_outbox_claim(cd_store *store, const char *channel, guint max, gint64 lease_seconds, GPtrArray **rows,
+                GError **error)
+{
+	*rows = g_ptr_array_new_with_free_func(row_free);
+	gint64 now = cd_now();
+	if (!cd_store_begin(store, error))
+		return FALSE;
+	sqlite3_stmt *st = cd_store_stmt(store,
+	                                 "SELECT id, channel, kind, recipient, subject, body_text, body_html, headers, "
+	                                 "message_id, attempts, auto_reply FROM outbox "
+	                                 "WHERE state IN ('queued','sending') AND next_attempt_at <= ?1 AND channel = ?2 "
+	                                 "ORDER BY next_attempt_at, id LIMIT ?3",
+	                                 error);
+	gboolean ok = st != NULL;
+	if (ok) {
+		sqlite3_bind_int64(st, 1, now);
+		sqlite3_bind_text(st, 2, channel, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 3, (int)max);
+		gboolean row;
+		while ((ok = cd_store_step(store, st, &row, error)) && row) {
+			cd_outbox_row *r = g_new0(cd_outbox_row, 1);
+			r->id = sqlite3_column_int64(st, 0);
+			r->channel = cd_col_dup(st, 1);
+			r->kind = cd_col_dup(st, 2);
+			r->recipient = cd_col_dup(st, 3);
+			r->subject = cd_col_dup(st, 4);
+			r->body_text = cd_col_dup(st, 5);
+			r->body_html = cd_col_dup(st, 6);
+			r->headers = cd_col_dup(st, 7);
+			r->message_id = cd_col_dup(st, 8);
+			r->attempts = sqlite3_column_int64(st, 9) + 1;
+			r->auto_reply = sqlite3_column_int(st, 10) != 0;
+			g_ptr_array_add(*rows, r);
+		}
+		sqlite3_reset(st);
+	}
+	st = ok ? cd_store_stmt(store,
+	                        "UPDATE outbox SET state = 'sending', attempts = attempts + 1, next_attempt_at = ? "
+	                        "WHERE id = ?",
+	                        error)
+	        : NULL;
+	for (guint i = 0; st && ok && i < (*rows)->len; i++) {
+		cd_outbox_row *r = g_ptr_array_index(*rows, i);
+		sqlite3_bind_int64(st, 1, now + lease_seconds);
+		sqlite3_bind_int64(st, 2, r->id);
+		ok = cd_store_run(store, st, error);
+	}
+	ok = ok && st != NULL && cd_store_commit(store, error);
+	if (!ok) {
+		cd_store_rollback(store);
+		g_clear_pointer(rows, g_ptr_array_unref);
+	}
+	return ok;
+}
+
+gboolean
+cd_outbox_record(cd_store *store, const cd_mail_settings *mail, gint64 row_id, gint64 attempts, cd_send_result result,
+                 const char *detail, GError **error)
+{
+	gint64 now = cd_now();
+	const char *state = "sent";
+	gint64 next = now;
+	if (result == CD_SEND_TEMP) {
+		if (attempts >= mail->max_attempts) {
+			state = "failed";
+		} else {
+			state = "queued";
+			gint64 delay = mail->backoff_seconds;
+			for (gint64 i = 1; i < attempts && delay < mail->backoff_max_seconds; i++)
+				delay *= 2;
+			delay = MIN(delay, mail->backoff_max_seconds);
+			/* up to a tenth of jitter, so that rows failed together do not retry together */
+			delay += randombytes_uniform((guint32)(delay / 10 + 1));
+			next = now + delay;
+		}
+	} else if (result == CD_SEND_PERM) {
+		state = "failed";
+	}
+	sqlite3_stmt *st = cd_store_stmt(store,
+	                                 "UPDATE outbox SET state = ?2, next_attempt_at = ?3, last_error = ?4, "
+	                                 "sent_at = CASE WHEN ?2 = 'sent' THEN ?5 ELSE sent_at END WHERE id = ?1",
+	                                 error);
+	if (st == NULL)
+		return FALSE;
+	sqlite3_bind_int64(st, 1, row_id);
+	sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, next);
+	sqlite3_bind_text(st, 4, result == CD_SEND_OK ? NULL : detail, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, now);
+	if (!cd_store_run(store, st, error))
+		return FALSE;
+	if (strcmp(state, "failed") == 0) {
+		cd_audit_event ev = {.entity = "outbox", .entity_id = row_id, .action = "delivery_failed", .to_state = "failed",
+		                     .note = detail};
+		return cd_audit(store, &ev, error);
+	}
+	return TRUE;
+}
+
+gboolean
+cd_outbox_next_due(cd_store *store, const char *channel, gint64 *seconds, GError **error)
+{
+	sqlite3_stmt *st = cd_store_stmt(
+	    store, "SELECT min(next_attempt_at) FROM outbox WHERE state IN ('queued','sending') AND channel = ?", error);
+	if (st == NULL)
+		return FALSE;
+	sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
+	gboolean row;
+	if (!cd_store_step(store, st, &row, error))
+		return FALSE;
+	if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+		*seconds = -1;
+	else
+		*seconds = MAX(0, sqlite3_column_int64(st, 0) - cd_now());
+	sqlite3_reset(st);
+	return TRUE;
+}
+
+gboolean
+cd_outbox_retry(cd_store *store, gint64 row_id, GError **error)
+{
+	sqlite3_stmt *st = cd_store_stmt(store,
+	                                 "UPDATE outbox SET state = 'queued', next_attempt_at = ?, attempts = 0 "
+	                                 "WHERE id = ? AND state IN ('failed','cancelled')",
+	                                 error);
+	if (st == NULL)
+		return FALSE;
+	sqlite3_bind_int64(st, 1, cd_now());
+	sqlite3_bind_int64(st, 2, row_id);
+	if (!cd_store_run(store, st, error))
+		return FALSE;
+	if (cd_store_changes(store) == 0) {
+		g_set_error(error, CD_ERROR, CD_ERROR_INVALID, "outbox row %" G_GINT64_FORMAT " is not failed or cancelled",
+		            row_id);
+		return FALSE;
+	}
+	cd_audit_event ev = {.entity = "outbox", .entity_id = row_id, .action = "retry", .to_state = "queued"};
+	return cd_audit(store, &ev, error);
+}
+
+static void
+verp_mac(const cd_secret *s, gint64 row_id, char out[CD_TOKEN_CHARS + 1])
+{
+	char *msg = g_strdup_printf("verp:%" G_GINT64_FORMAT, row_id);
+	cd_secret_mac(s, msg, out);
+	g_free(msg);
+}
+
+char *
+cd_verp_address(const cd_secret *s, const char *domain, gint64 row_id)
+{
+	char mac[CD_TOKEN_CHARS + 1];
+	verp_mac(s, row_id, mac);
+	return g_strdup_printf("bounces+%" G_GINT64_FORMAT ".%s@%s", row_id, mac, domain);
+}
+
+gint64
+cd_verp_row(const cd_secret *s, const char *address)
+{
+	if (address == NULL || g_ascii_strncasecmp(address, "bounces+", 8) != 0)
+		return 0;
+	const char *p = address + 8;
+	char *end;
+	gint64 id = g_ascii_strtoll(p, &end, 10);
+	if (end == p || *end != '.' || id <= 0)
+		return 0;
+	const char *mac = end + 1;
+	const char *at = strchr(mac, '@');
+	if (at == NULL || at - mac != CD_TOKEN_CHARS)
+		return 0;
+	char want[CD_TOKEN_CHARS + 1];
+	verp_mac(s, id, want);
+	return g_ascii_strncasecmp(want, mac, CD_TOKEN_CHARS) == 0 ? id : 0;
+}
+
+gboolean
+cd_outbox_bounce(cd_store *store, const cd_mail_settings *mail, gint64 row_id, const char *status, const char *action,
+                 GError **error)
+{
+	char *recipient = NULL;
+	if (!cd_store_lookup_text(store, "SELECT recipient FROM outbox WHERE id = ?", NULL, row_id, &recipient, error))
+		return FALSE;
+	if (recipient == NULL)
+		return TRUE;
+	gboolean hard = status && status[0] == '5';
+	gboolean delayed = action && g_ascii_strcasecmp(action, "delayed") == 0;
+	char *ds = g_strdup_printf("%s %s", action ? action : "failed", status ? status : "?");
+	sqlite3_stmt *st = cd_store_stmt(store,
+	                                 "UPDATE outbox SET delivery_status = ?2, bounced_at = ?3, "
+	                                 "state = CASE WHEN ?4 THEN 'failed' ELSE state END WHERE id = ?1",
+	                                 error);
+	gboolean ok = st != NULL;
+	if (ok) {
+		sqlite3_bind_int64(st, 1, row_id);
+		sqlite3_bind_text(st, 2, ds, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, cd_now());
+		sqlite3_bind_int(st, 4, hard);
+		ok = cd_store_run(store, st, error);
+	}
+	if (ok && !delayed) {
+		st = cd_store_stmt(store,
+		                   "INSERT INTO mail_addresses(address, hard_bounces, soft_bounces, last_status, last_bounce_at) "
+		                   "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(address) DO UPDATE SET "
+		                   "hard_bounces = hard_bounces + ?2, soft_bounces = soft_bounces + ?3, last_status = ?4, "
+		                   "last_bounce_at = ?5",
+		                   error);
+		ok = st != NULL;
+		if (ok) {
+			sqlite3_bind_text(st, 1, recipient, -1, SQLITE_STATIC);
+			sqlite3_bind_int(st, 2, hard);
+			sqlite3_bind_int(st, 3, !hard);
+			sqlite3_bind_text(st, 4, status, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 5, cd_now());
+			ok = cd_store_run(store, st, error);
+		}
+		st = ok ? cd_store_stmt(store,
+		                        "UPDATE mail_addresses SET bouncing = 1 WHERE address = ? AND hard_bounces >= ? "
+		                        "AND bouncing = 0",
+		                        error)
+		        : NULL;
+		if (st) {
+			sqlite3_bind_text(st, 1, recipient, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 2, mail ? mail->bounce_limit : 3);
+			ok = cd_store_run(store, st, error);
+			if (ok && cd_store_changes(store) > 0) {
+				cd_audit_event ev = {.entity = "address", .action = "bouncing", .note = recipient};
+				ok = cd_audit(store, &ev, error);
+			}
+		} else {
+			ok = FALSE;
+		}
+	}
+	if (ok) {
+		cd_audit_event ev = {.entity = "outbox", .entity_id = row_id, .action = "bounce", .note = ds};
+		ok = cd_audit(store, &ev, error);
+	}
+	g_free(ds);
+	g_free(recipient);
+	return ok;
+}
