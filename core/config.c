@@ -186,6 +186,8 @@ cd_config_default_text(const char *domain)
 	    "# Delivery attempts before a message is marked failed; the first retry waits backoff_seconds, doubling.\n"
 	    "max_attempts = 10\n"
 	    "backoff_seconds = 60\n"
+	    "# A message being sent belongs to its deliverer this long; if that process died, it is sent again after.\n"
+	    "lease_seconds = 300\n"
 	    "# When set, agent commands also need an Authentication-Results dkim=pass or spf=pass from this host.\n"
 	    "# trusted_authserv = mx.example.com\n"
 	    "# Attachments larger than this are recorded (name, type, size, hash) but their bytes are not copied.\n"

@@ -54,7 +54,8 @@ cd_mail_settings_load(const cd_config *cfg, cd_mail_settings *out, GError **erro
 	              get_int(kf, "max_attempts", 10, 1, &out->max_attempts, cfg->path, error) &&
 	              get_int(kf, "backoff_seconds", 60, 1, &out->backoff_seconds, cfg->path, error) &&
 	              get_int(kf, "backoff_max_seconds", 6 * 3600, 1, &out->backoff_max_seconds, cfg->path, error) &&
-	              get_int(kf, "smtp_timeout_seconds", 60, 1, &out->smtp_timeout_seconds, cfg->path, error);
+	              get_int(kf, "smtp_timeout_seconds", 60, 1, &out->smtp_timeout_seconds, cfg->path, error) &&
+	              get_int(kf, "lease_seconds", 300, 1, &out->lease_seconds, cfg->path, error);
 	if (ok && strcmp(out->starttls, "try") != 0 && strcmp(out->starttls, "require") != 0 &&
 	    strcmp(out->starttls, "never") != 0) {
 		g_set_error(error, CD_ERROR, CD_ERROR_CONFIG, "%s: [mail] smtp_starttls: expected try, require or never, got '%s'",

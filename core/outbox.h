@@ -25,6 +25,8 @@ typedef struct {
 	gint64 backoff_seconds;     /* first retry delay, doubled each time (default 60) */
 	gint64 backoff_max_seconds; /* cap (default 6 h) */
 	gint64 smtp_timeout_seconds;
+	gint64 lease_seconds;       /* a row being sent is another deliverer's for this long: after a
+	                             * crash it is sent again once that time ran out (default 300) */
 	char *smtp_user;
 	char *smtp_password;        /* read from smtp_password_file */
 	char *starttls;             /* try (default), require, never */

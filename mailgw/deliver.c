@@ -17,7 +17,6 @@
 #include <sys/wait.h>
 #include <sysexits.h>
 
-#define LEASE_SECONDS 300
 #define BATCH 50
 
 struct mailgw_deliverer {
@@ -33,6 +32,9 @@ mailgw_deliverer_new(engine_ctx *e, GError **error)
 		g_set_error(error, CD_ERROR, CD_ERROR_CONFIG, "%s: [mail] needs smtp_url or sendmail to deliver", e->cfg->path);
 		return NULL;
 	}
+	/* outcomes commit one by one (record): see there why NORMAL is enough */
+	if (!cd_store_exec(e->store, "PRAGMA synchronous = NORMAL", error))
+		return NULL;
 	mailgw_deliverer *d = g_new0(mailgw_deliverer, 1);
 	d->e = e;
 	if (!cd_mail_settings_load(e->cfg, &d->mail, error)) {
@@ -176,25 +178,17 @@ send_row(mailgw_deliverer *d, const cd_outbox_row *r, char **detail)
 	return res;
 }
 
-typedef struct {
-	gint64 id, attempts;
-	cd_send_result res;
-	char *detail;
-} outcome;
-
-/* record_all - the outcomes of one batch, in one transaction (one fsync for the batch). */
+/* record - one row's outcome, committed at once: a SIGKILL after this leaves nothing to send twice.
+ * The deliverer's connection commits with synchronous=NORMAL (mailgw_deliverer_new): in WAL mode
+ * that survives a crash of the process, and only a power loss could forget an outcome, which means
+ * sending that one message again (SMTP is at-least-once anyway). */
 static gboolean
-record_all(mailgw_deliverer *d, GArray *outcomes, GError **error)
+record(mailgw_deliverer *d, const cd_outbox_row *r, cd_send_result res, const char *detail, GError **error)
 {
 	cd_store *store = d->e->store;
 	if (!cd_store_begin(store, error))
 		return FALSE;
-	gboolean ok = TRUE;
-	for (guint i = 0; ok && i < outcomes->len; i++) {
-		outcome *o = &g_array_index(outcomes, outcome, i);
-		ok = cd_outbox_record(store, &d->mail, o->id, o->attempts, o->res, o->detail, error);
-	}
-	ok = ok && cd_store_commit(store, error);
+	gboolean ok = cd_outbox_record(store, &d->mail, r->id, r->attempts, res, detail, error) && cd_store_commit(store, error);
 	if (!ok)
 		cd_store_rollback(store);
 	return ok;
@@ -206,38 +200,35 @@ mailgw_deliver_due(mailgw_deliverer *d, guint max, guint *sent, guint *failed, G
 	cd_store *store = d->e->store;
 	guint n_sent = 0, n_failed = 0;
 	gboolean ok = TRUE;
-	/* Batches: one transaction leases the batch, one records its outcomes. A crash in between
-	 * leaves rows that were accepted by the server but not recorded: they are sent again when
-	 * their lease runs out (SMTP's own at-least-once; the Message-ID stays the same). */
+	/* Batches: one transaction leases the batch; each outcome is committed as soon as the server
+	 * answered. A crash between the server's acceptance and that commit leaves one row accepted
+	 * but not recorded: it is sent again when its lease runs out (SMTP's own at-least-once; the
+	 * Message-ID stays the same). */
 	while (ok && n_sent + n_failed < max) {
 		GPtrArray *rows = NULL;
-		if (!cd_outbox_claim(store, "email", MIN(BATCH, max), LEASE_SECONDS, &rows, error))
+		if (!cd_outbox_claim(store, "email", MIN(BATCH, max), d->mail.lease_seconds, &rows, error))
 			return FALSE;
 		if (rows->len == 0) {
 			g_ptr_array_unref(rows);
 			break;
 		}
-		GArray *outcomes = g_array_sized_new(FALSE, TRUE, sizeof(outcome), rows->len);
 		guint temp = 0;
-		for (guint i = 0; i < rows->len; i++) {
+		for (guint i = 0; ok && i < rows->len; i++) {
 			cd_outbox_row *r = g_ptr_array_index(rows, i);
-			outcome o = {.id = r->id, .attempts = r->attempts};
-			o.res = send_row(d, r, &o.detail);
-			if (o.res == CD_SEND_OK)
+			char *detail = NULL;
+			cd_send_result res = send_row(d, r, &detail);
+			if (res == CD_SEND_OK)
 				n_sent++;
-			else if (o.res == CD_SEND_PERM || r->attempts >= d->mail.max_attempts)
+			else if (res == CD_SEND_PERM || r->attempts >= d->mail.max_attempts)
 				n_failed++;
 			else
 				temp++;
-			if (o.res != CD_SEND_OK)
+			if (res != CD_SEND_OK)
 				g_message("outbox row %" G_GINT64_FORMAT " to %s, attempt %" G_GINT64_FORMAT ": %s", r->id,
-				          r->recipient, r->attempts, o.detail);
-			g_array_append_val(outcomes, o);
+				          r->recipient, r->attempts, detail);
+			ok = record(d, r, res, detail, error);
+			g_free(detail);
 		}
-		ok = record_all(d, outcomes, error);
-		for (guint i = 0; i < outcomes->len; i++)
-			g_free(g_array_index(outcomes, outcome, i).detail);
-		g_array_unref(outcomes);
 		g_ptr_array_unref(rows);
 		if (temp > 0)
 			break; /* the server is unwell: leave the rest for the next round */

@@ -1,8 +1,10 @@
 #!/bin/sh
-# check.sh BUILD ASAN_BUILD - run every test from the sanitizer build (ASan + UBSan).
+# check.sh BUILD ASAN_BUILD - run every test from the sanitizer build (ASan + UBSan), then the unit
+# tests of the normal build under valgrind memcheck (scripts/valgrind.sh).
 # Sanitizer reports of every process, detached background processors included, are written to
 # ASAN_BUILD/sanitizer-logs; any report there fails the run, even if the test that caused it passed.
 set -eu
+build=$(cd "$1" && pwd)
 asan_build=$(cd "$2" && pwd)
 logs="$asan_build/sanitizer-logs"
 rm -rf "$logs" "$asan_build/test-tmp"
@@ -18,4 +20,6 @@ if [ -n "$(ls -A "$logs")" ]; then
 	status=1
 fi
 [ $status -eq 0 ] && echo "check: all tests passed under ASan and UBSan"
+(unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; "$(dirname "$0")/valgrind.sh" "$build") || status=1
+[ $status -eq 0 ] && echo "check: unit tests clean under valgrind memcheck"
 exit $status

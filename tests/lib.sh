@@ -85,3 +85,39 @@ time.sleep(60)' "$DB-process.lock" >/dev/null 2>&1 &
 	LOCKER=$!
 	sleep 0.5
 }
+
+# kill_at_random LEFT DONE STEP CMD...: run CMD again and again until the shell command LEFT prints
+# 0 (at most 80 runs), killing each run with SIGKILL once the command DONE (a count that grows as
+# the run works) has grown by a random 1..min(LEFT/2, STEP), plus a random 0-30 ms, so the kill
+# falls anywhere in the work: reading, parsing, committing, talking to a server. The moment follows
+# progress, not the clock (machines differ tenfold). Sets KILLS (runs killed mid-way: LEFT went
+# down, not to 0) and ATTEMPTS; prints one line a run. KILL_SEED makes a run repeatable.
+kill_at_random() {
+	_left=$1 _done=$2 _step=$3
+	shift 3
+	KILLS=0 ATTEMPTS=0
+	_seed=${KILL_SEED:-$$}
+	echo "kill_at_random: seed $_seed"
+	while [ "$(eval "$_left")" -gt 0 ] && [ $ATTEMPTS -lt 80 ]; do
+		ATTEMPTS=$((ATTEMPTS + 1))
+		_before=$(eval "$_left")
+		_d0=$(eval "$_done")
+		_r=$(awk -v s="$_seed" -v a="$ATTEMPTS" -v n="$_before" -v m="$_step" \
+			'BEGIN { srand(s * 1000 + a); x = n / 2; if (x > m) x = m; printf "%d %.3f", 1 + int(rand() * x), rand() * 0.03 }')
+		_target=$((_d0 + ${_r% *})) _jitter=${_r#* }
+		"$@" 2>>"$T/killed-runs.err" &
+		_pid=$!
+		while kill -0 $_pid 2>/dev/null && [ "$(eval "$_done")" -lt $_target ]; do sleep 0.005; done
+		sleep "$_jitter"
+		if kill -9 $_pid 2>/dev/null; then
+			wait $_pid 2>/dev/null || true
+			_after=$(eval "$_left")
+			echo "  run $ATTEMPTS: SIGKILL $_jitter s after $_target done, $_before -> $_after left"
+			[ "$_after" -gt 0 ] && [ "$_after" -lt "$_before" ] && KILLS=$((KILLS + 1))
+		else
+			wait $_pid 2>/dev/null || true
+			echo "  run $ATTEMPTS: finished before $_target done, $_before -> $(eval "$_left") left"
+		fi
+	done
+	return 0
+}

@@ -1,8 +1,8 @@
 #!/bin/sh
 # imap_kill.sh - crash safety of `caredesk-mailgw imap` against a real Dovecot (IMAP 11243, POP3
-# 11210): 2,000 generated messages in the folder, the gateway killed with SIGKILL at random moments
-# and restarted (at least 5 random kills that hit a drain mid-way, then one on purpose between COMMIT
-# and EXPUNGE) until the folder is empty; then every
+# 11210): 5,000 generated messages in the folder, the gateway killed with SIGKILL at random moments
+# and restarted (at least 20 random kills that hit a drain mid-way, then one on purpose between
+# COMMIT and EXPUNGE) until the folder is empty; then every
 # message is in the database exactly once (its bytes, its Message-ID) and the folder is empty.
 . "$(dirname "$0")/../lib.sh"
 setup_caredesk
@@ -28,7 +28,7 @@ in_folder() {
 	echo "$a"
 }
 
-N=${IMAP_KILL_N:-2000}
+N=${IMAP_KILL_N:-5000}
 python3 "$CAREDESK_SRC/bench/gen_messages.py" "$T/msgs" "$N" 7 0.05
 # all but the last 100 go in now; those 100 are kept for the kill between COMMIT and EXPUNGE
 RESERVE=100
@@ -47,35 +47,10 @@ put_in_folder 1 $((N - RESERVE))
 check "$((N - RESERVE)) messages in the folder" "$((N - RESERVE))" "$(in_folder)"
 sed -i 's/^batch_size = .*/batch_size = 50/' "$CAREDESK_CONF"
 
-# SIGKILL at random moments until the folder is empty; a kill counts when the run had taken some
-# messages but not all. The moment follows progress, not the clock (machines differ tenfold): the
-# gateway is killed once the database holds a random number more messages (1 to half of what is
-# left), plus a random 0-30 ms, so it falls anywhere in a batch: fetching, parsing, committing.
-kills=0 attempt=0 seed=${IMAP_KILL_SEED:-$$}
-echo "imap_kill: seed $seed"
-while [ "$(in_folder)" -gt 0 ] && [ $attempt -lt 40 ]; do
-	attempt=$((attempt + 1))
-	before=$(in_folder)
-	stored=$(sql 'SELECT count(*) FROM raw_messages')
-	set -- $(awk -v s="$seed" -v a="$attempt" -v n="$before" \
-		'BEGIN { srand(s * 100 + a); printf "%d %.3f", 1 + int(rand() * n / 2), rand() * 0.03 }')
-	target=$((stored + $1)) jitter=$2
-	"$MAILGW" imap "$URL" --once --quiet 2>>"$T/gw.err" &
-	GW=$!
-	while kill -0 $GW 2>/dev/null && [ "$(sql 'SELECT count(*) FROM raw_messages')" -lt $target ]; do sleep 0.005; done
-	sleep "$jitter"
-	if kill -9 $GW 2>/dev/null; then
-		wait $GW 2>/dev/null || true
-		after=$(in_folder)
-		echo "  run $attempt: SIGKILL $jitter s after message $target, $before -> $after in the folder"
-		[ "$after" -gt 0 ] && [ "$after" -lt "$before" ] && kills=$((kills + 1))
-	else
-		wait $GW 2>/dev/null || true
-		echo "  run $attempt: finished before message $target, $before -> $(in_folder) in the folder"
-	fi
-	GW=""
-	[ $kills -ge 10 ] && break
-done
+# SIGKILL at random moments (progress-driven, tests/lib.sh kill_at_random) until the folder is empty
+stored() { sql 'SELECT count(*) FROM raw_messages'; }
+kill_at_random in_folder stored $((N / 25)) "$MAILGW" imap "$URL" --once --quiet
+kills=$KILLS attempt=$ATTEMPTS
 # then the narrowest window on purpose: killed right after a COMMIT, before EXPUNGE
 rest=$(in_folder)
 put_in_folder $((N - RESERVE + 1)) "$N"
@@ -94,7 +69,7 @@ check "final run: exit 0" 0 "$rc"
 grep -q ", 50 seen before," "$T/final.out" && ok "final run: the committed batch taken again as no-ops (50 seen before)" ||
 	fail "final run: expected 50 seen before"
 echo "imap_kill: SIGKILL hit $kills run(s) mid-drain in $attempt attempts"
-[ $kills -ge 5 ] && ok "survived $kills kills mid-drain (>= 5)" || fail "only $kills kills mid-drain (< 5)"
+[ $kills -ge 20 ] && ok "survived $kills kills mid-drain (>= 20)" || fail "only $kills kills mid-drain (< 20)"
 
 check "folder empty (Maildir)" 0 "$(in_folder)"
 check "folder empty (IMAP EXAMINE)" 0 "$(curl -s "${URL%/INBOX}/" -X 'EXAMINE INBOX' | sed -n 's/^\* \([0-9]*\) EXISTS.*/\1/p')"

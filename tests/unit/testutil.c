@@ -176,3 +176,11 @@ tu_set_now(gint64 t)
 	g_setenv("CAREDESK_NOW", v, TRUE);
 	g_free(v);
 }
+
+double
+tu_time_scale(void)
+{
+	const char *v = g_getenv("CAREDESK_TEST_TIME_SCALE");
+	double scale = v ? g_ascii_strtod(v, NULL) : 1.0;
+	return scale >= 1.0 ? scale : 1.0;
+}

@@ -5,6 +5,9 @@
 #include "mime.h"
 #include "store.h"
 
+/* tu_time_scale - how much slower than a normal build this run is: $CAREDESK_TEST_TIME_SCALE (set
+ * by the valgrind run of scripts/check.sh), else 1. Time limits a test asserts are multiplied by it. */
+double tu_time_scale(void);
 /* tu_tempdir - a new directory under $CAREDESK_TEST_TMP (or /tmp), removed at exit. */
 char *tu_tempdir(void);
 /* tu_store - a fresh, migrated database in a temp dir; *path receives its file name if not NULL. */
