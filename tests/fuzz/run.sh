@@ -8,11 +8,11 @@ secs=${2:-60}
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
 shared=$(cd "$src/../shared" && pwd)
-for t in mime html tnef quote rules agentcmd template; do
+for t in mime html tnef quote rules agentcmd template ingest; do
 	work="$build/fuzz-work/$t"
 	mkdir -p "$work/corpus"
 	case $t in
-	mime) seeds="$shared/corpus $src/demo/mail" ;;
+	mime | ingest) seeds="$shared/corpus $src/demo/mail" ;;
 	html) seeds="$shared/corpus/mailgun-talon/html_replies" ;;
 	rules) seeds="$src/filters" ;;
 	template) seeds="$src/templates" ;;
