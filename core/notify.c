@@ -1,6 +1,7 @@
 /* notify.c - outbound messages caused by inbound ones and by workflow transitions (see notify.h). */
 #include "notify.h"
 #include "agentcmd.h"
+#include "parse.h"
 #include "result.h"
 #include "template.h"
 #include "util.h"
@@ -558,6 +559,123 @@ cd_notify_rma(cd_store *store, gint64 rma_id, const char *event, GError **error)
 	                     .rma_id = rma_id, .vars = vars, .reply_to = reply_to};
 	if (ok && email)
 		ok = enqueue(&msg, error);
+	g_free(reply_to);
+	g_free(email);
+	json_object_unref(vars);
+	return ok;
+}
+
+/* cd_notify_rma_not_opened - see notify.h */
+gboolean
+cd_notify_rma_not_opened(cd_store *store, gint64 ticket_id, const char *order_ref, const char *reason,
+                         const char *refusal, GError **error)
+{
+	if (installed == NULL)
+		return TRUE;
+	ticket_info t;
+	if (!load_ticket(store, ticket_id, &t, error))
+		return FALSE;
+	gboolean ok = TRUE;
+	if (t.customer_email) {
+		JsonObject *rma = json_object_new();
+		set_str(rma, "order_ref", order_ref);
+		set_str(rma, "reason", reason);
+		set_str(rma, "refusal", refusal);
+		JsonObject *vars = json_object_new();
+		json_object_set_object_member(vars, "rma", rma);
+		json_object_set_object_member(vars, "ticket", json_object_ref(t.obj));
+		char *reply_to = reply_address(ticket_id, t.customer_email);
+		cd_outbox_msg msg = {.kind = "rma_refused", .recipient = t.customer_email, .ticket_id = ticket_id,
+		                     .customer_id = t.customer_id, .vars = vars, .reply_to = reply_to};
+		ok = enqueue(&msg, error);
+		g_free(reply_to);
+		json_object_unref(vars);
+	}
+	ticket_info_clear(&t);
+	return ok;
+}
+
+/* ---- offers ------------------------------------------------------------------------------- */
+
+gboolean
+cd_notify_offer_sent(cd_store *store, gint64 offer_id, GError **error)
+{
+	if (installed == NULL)
+		return TRUE;
+	sqlite3_stmt *st = cd_store_stmt(store,
+	                                 "SELECT o.ref, o.title, o.currency, o.total_cents, o.valid_until, o.customer_id, "
+	                                 "c.email, coalesce(o.ticket_id, 0) FROM offers o JOIN customers c ON c.id = o.customer_id "
+	                                 "WHERE o.id = ?",
+	                                 error);
+	if (st == NULL)
+		return FALSE;
+	sqlite3_bind_int64(st, 1, offer_id);
+	gboolean row;
+	if (!cd_store_step(store, st, &row, error))
+		return FALSE;
+	if (!row || cd_col_text(st, 6) == NULL) {
+		sqlite3_reset(st);
+		return TRUE;
+	}
+	JsonObject *offer = json_object_new();
+	set_str(offer, "ref", cd_col_text(st, 0));
+	set_str(offer, "title", cd_col_text(st, 1));
+	set_str(offer, "currency", cd_col_text(st, 2));
+	char *total = cd_format_cents(sqlite3_column_int64(st, 3));
+	set_str(offer, "total", total);
+	g_free(total);
+	if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
+		GDateTime *dt = g_date_time_new_from_unix_utc(sqlite3_column_int64(st, 4));
+		char *d = g_date_time_format(dt, "%Y-%m-%d");
+		set_str(offer, "valid_until", d);
+		g_free(d);
+		g_date_time_unref(dt);
+	}
+	if (installed->cfg && installed->cfg->web_base_url) {
+		char *url = g_strdup_printf("%s/offers/%s", installed->cfg->web_base_url, cd_col_text(st, 0));
+		set_str(offer, "link", url);
+		g_free(url);
+	}
+	gint64 customer_id = sqlite3_column_int64(st, 5);
+	char *email = cd_col_dup(st, 6);
+	gint64 ticket_id = sqlite3_column_int64(st, 7);
+	sqlite3_reset(st);
+	JsonArray *lines = json_array_new();
+	st = cd_store_stmt(store,
+	                   "SELECT sku, description, quantity, unit_price_cents FROM offer_lines WHERE offer_id = ? "
+	                   "ORDER BY line_no",
+	                   error);
+	gboolean ok = st != NULL;
+	if (ok) {
+		sqlite3_bind_int64(st, 1, offer_id);
+		while ((ok = cd_store_step(store, st, &row, error)) && row) {
+			JsonObject *l = json_object_new();
+			set_str(l, "sku", cd_col_text(st, 0));
+			set_str(l, "description", cd_col_text(st, 1) ? cd_col_text(st, 1) : cd_col_text(st, 0));
+			json_object_set_int_member(l, "quantity", sqlite3_column_int64(st, 2));
+			char *price = cd_format_cents(sqlite3_column_int64(st, 3));
+			set_str(l, "price", price);
+			g_free(price);
+			json_array_add_object_element(lines, l);
+		}
+		sqlite3_reset(st);
+	}
+	json_object_set_array_member(offer, "lines", lines);
+	JsonObject *vars = json_object_new();
+	json_object_set_object_member(vars, "offer", offer);
+	char *reply_to = NULL;
+	if (ok && ticket_id) {
+		ticket_info t;
+		ok = load_ticket(store, ticket_id, &t, error);
+		if (ok) {
+			json_object_set_object_member(vars, "ticket", json_object_ref(t.obj));
+			ticket_info_clear(&t);
+			reply_to = reply_address(ticket_id, email);
+		}
+	}
+	cd_outbox_msg msg = {.kind = "offer_sent", .recipient = email, .ticket_id = ticket_id, .customer_id = customer_id,
+	                     .vars = vars, .reply_to = reply_to};
+	ok = ok && enqueue(&msg, error);
 	g_free(reply_to);
 	g_free(email);
 	json_object_unref(vars);

@@ -51,4 +51,12 @@ gboolean cd_notify_command_result(cd_store *store, gint64 ticket_id, gint64 agen
  * received or a resolution (refunded, replaced, repaired). */
 gboolean cd_notify_rma(cd_store *store, gint64 rma_id, const char *event, GError **error);
 
+/* cd_notify_offer_sent - the customer gets offer_sent: lines, total, validity, the web link. */
+gboolean cd_notify_offer_sent(cd_store *store, gint64 offer_id, GError **error);
+
+/* cd_notify_rma_not_opened - a return request that opened no RMA (no such order for the sender, no
+ * order number): the ticket's customer gets rma_refused with the refusal (rma.ref is empty). */
+gboolean cd_notify_rma_not_opened(cd_store *store, gint64 ticket_id, const char *order_ref, const char *reason,
+                                  const char *refusal, GError **error);
+
 #endif

@@ -1,5 +1,6 @@
 /* offer.c - offers: creation, lookup and the customer's decision (see offer.h). */
 #include "offer.h"
+#include "notify.h"
 #include "parse.h"
 #include "result.h"
 #include "util.h"
@@ -126,6 +127,7 @@ cd_offer_create(cd_store *store, const cd_offer_data *d, const cd_actor *actor, 
 		g_free(until);
 		g_free(amount);
 	}
+	ok = ok && cd_notify_offer_sent(store, *offer_id, error);
 	if (ok && ref_out)
 		*ref_out = ref;
 	else

@@ -216,9 +216,15 @@ apply_rma(cd_store *store, const cd_config *cfg, const cd_rule_decision *d, cons
 		break;
 	}
 	g_free(ref);
+	/* authorized and refused RMAs moved through the machine, whose observer told the customer; a
+	 * request that opened none is answered here */
+	gboolean ok = TRUE;
+	if (outcome == CD_RMA_REQUESTED && rma_id)
+		ok = cd_notify_rma(store, rma_id, "requested", error);
+	else if (outcome == CD_RMA_REFUSED && rma_id == 0)
+		ok = cd_notify_rma_not_opened(store, ticket_id, req.order_ref, req.reason, refusal, error);
 	g_free(refusal);
-	/* authorized and refused RMAs moved through the machine, whose observer told the customer */
-	return outcome != CD_RMA_REQUESTED || rma_id == 0 || cd_notify_rma(store, rma_id, "requested", error);
+	return ok;
 }
 
 static gboolean

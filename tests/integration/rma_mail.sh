@@ -32,6 +32,12 @@ check "stranger: still one RMA on A1001" 1 "$(sql "SELECT count(*) FROM rmas r J
 notes=$(sql "SELECT notes FROM messages WHERE ticket_id = $t")
 echo "$notes" | grep -q "return refused" && ok "stranger: refusal noted" || fail "stranger notes: $notes"
 echo "$notes" | grep -qi "alice" && fail "stranger's refusal reveals the owner" || ok "refusal reveals nothing about the owner"
+check "stranger: told by mail why" "rma_refused|mallory@evil.example" \
+	"$(sql "SELECT kind, recipient FROM outbox WHERE ticket_id = $t AND kind = 'rma_refused'")"
+body=$(sql "SELECT body_text FROM outbox WHERE ticket_id = $t AND kind = 'rma_refused'")
+echo "$body" | grep -q "could not find order A1001 for your address" && ok "stranger: the mail gives the reason" ||
+	fail "stranger's refusal mail: $body"
+echo "$body" | grep -qi "alice" && fail "the refusal mail reveals the owner" || ok "the refusal mail reveals nothing about the owner"
 
 mail "Alice Martin <alice@example.org>" "defective cable" "My cable from order A0900 is defective, I want a replacement under warranty."
 t=$(last_ticket)

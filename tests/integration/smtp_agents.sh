@@ -252,28 +252,28 @@ check "a dkim pass from the trusted host: accepted" low "$(sql 'SELECT priority 
 # 9. A rule's reply replaces the acknowledgement; its notify adds an agent to the reply notifications.
 "$CAREDESK" agent add bo bo@agents.test "Bo Agent" >/dev/null
 mkdir -p "$T/cd/templates/email/en"
-printf 'Your warranty question [{{ticket.ref}}]\n' >"$T/cd/templates/email/en/warranty.subject"
+printf 'Your coverage question [{{ticket.ref}}]\n' >"$T/cd/templates/email/en/warranty.subject"
 printf 'About serial {{captures.serial}}: we check the warranty.\n' >"$T/cd/templates/email/en/warranty.txt"
 cat >"$T/cd/filters/60-warranty.rules" <<'EOF'
-rule "Warranty questions"
-  when subject ~ /warranty question/i
+rule "Coverage questions"
+  when subject ~ /coverage question/i
   then capture serial = body ~ /serial (?<serial>[A-Z0-9-]+)/
        reply "warranty"
        notify "bo"
 EOF
 "$CAREDESK" filters check >/dev/null && ok "warranty rule checks clean" || fail "filters check: $("$CAREDESK" filters check)"
-printf 'From: Dora <dora@example.org>\nTo: support@example.test\nSubject: Warranty question\nMessage-ID: <w1@example.org>\n\nMy serial SN-77 is dead.\n' >"$T/w1.eml"
+printf 'From: Dora <dora@example.org>\nTo: support@example.test\nSubject: Coverage question\nMessage-ID: <w1@example.org>\n\nMy serial SN-77 is dead.\n' >"$T/w1.eml"
 pipe "$T/w1.eml"
 settle
-wt=$(sql "SELECT id FROM tickets WHERE subject = 'Warranty question'")
+wt=$(sql "SELECT id FROM tickets WHERE subject = 'Coverage question'")
 check "the rule's reply, not the acknowledgement" "warranty" \
 	"$(sql "SELECT group_concat(kind) FROM outbox WHERE ticket_id = $wt AND recipient = 'dora@example.org'")"
 deliver
-f=$(sink_find 'm["Subject"].startswith("Your warranty question")')
+f=$(sink_find 'm["Subject"].startswith("Your coverage question")')
 [ -n "$f" ] && body "$f" | grep -q "About serial SN-77" && ok "the reply carries the capture" || fail "warranty reply: $f"
 check "the reply is an automatic answer" "auto-replied" "$(hdr "$f" Auto-Submitted)"
 sql "UPDATE tickets SET assignee_id = (SELECT id FROM agents WHERE login = 'ana') WHERE id = $wt"
-printf 'From: Dora <dora@example.org>\nTo: support@example.test\nSubject: Re: Your warranty question [T-%06d]\nIn-Reply-To: <w1@example.org>\nMessage-ID: <w2@example.org>\n\nAny news?\n' "$wt" >"$T/w2.eml"
+printf 'From: Dora <dora@example.org>\nTo: support@example.test\nSubject: Re: Your coverage question [T-%06d]\nIn-Reply-To: <w1@example.org>\nMessage-ID: <w2@example.org>\n\nAny news?\n' "$wt" >"$T/w2.eml"
 pipe "$T/w2.eml"
 settle
 check "the assignee and the rule's agent hear of the reply" "ana@agents.test,bo@agents.test" \

@@ -100,6 +100,11 @@ check "rma list --json --status" "RMA-000004" "$("$CAREDESK" rma list --status a
 run "$CAREDESK" offer create --customer dora@example.org --line "DR-1:1:89.00:drum unit" --line "TN-1:2:29.90" \
 	--title "Spare parts" --valid-until 2026-06-05
 check "offer create" "offer OF-000001 created for dora@example.org: 2 lines, total 148.80 EUR, valid until 2026-06-05 23:59" "$(cat "$T/out")"
+check "offer create mails the customer" "offer_sent|dora@example.org" \
+	"$(sql "SELECT kind, recipient FROM outbox WHERE kind = 'offer_sent'")"
+sql "SELECT body_text FROM outbox WHERE kind = 'offer_sent'" | grep -q "2 x TN-1 (TN-1)  29.90 EUR" &&
+	sql "SELECT body_text FROM outbox WHERE kind = 'offer_sent'" | grep -q "Total: 148.80 EUR" && ok "the offer mail lists lines and total" ||
+	fail "offer mail: $(sql "SELECT body_text FROM outbox WHERE kind = 'offer_sent'")"
 cat >"$T/offer.json" <<'EOF'
 {"customer": "fred@example.org", "title": "Scanner service", "lines": [{"sku": "SV-1", "quantity": 1, "unit_price": "59.00"}]}
 EOF
