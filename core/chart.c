@@ -156,15 +156,21 @@ draw(const cd_chart *c, cairo_t *cr, double w, double h)
 
 	/* scale: 0 to a nice maximum above every value */
 	double max = 0;
+	gboolean whole = TRUE;  /* counts: no ticks between whole numbers */
 	for (guint s = 0; s < ns; s++)
 		for (guint k = 0; k < nk; k++) {
 			double v = value_at(c, s, k);
-			if (!isnan(v))
+			if (!isnan(v)) {
 				max = MAX(max, v);
+				whole = whole && v == floor(v);
+			}
 		}
 	if (max <= 0)
 		max = 1;
-	double step = nice_step(max, 5), top = ceil(max / step) * step;
+	double step = nice_step(max, 5);
+	if (whole && step < 1)
+		step = 1;
+	double top = ceil(max / step) * step;
 
 	/* x labels: rotated when they do not fit side by side */
 	double label_w = 0;
@@ -173,6 +179,11 @@ draw(const cd_chart *c, cairo_t *cr, double w, double h)
 	double left = 70, right = w - 20, ptop = 72;
 	double slot = nk ? (right - left) / nk : right - left;
 	gboolean rotate = label_w + 6 > slot;
+	if (rotate && label_w * 0.71 - slot / 2 + 10 > left) {
+		/* rotated labels end under their tick and reach down to the left: make room for the first */
+		left = MIN(label_w * 0.71 - slot / 2 + 10, w / 3);
+		slot = (right - left) / nk;
+	}
 	guint every = 1;
 	if (rotate)
 		while (every < nk && slot * every < 16)
@@ -215,8 +226,9 @@ draw(const cd_chart *c, cairo_t *cr, double w, double h)
 		cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
 		if (rotate) {
 			cairo_save(cr);
-			cairo_move_to(cr, x + 4, bottom + 10);
-			cairo_rotate(cr, G_PI / 4);
+			cairo_move_to(cr, x + 4, bottom + 12);
+			cairo_rotate(cr, -G_PI / 4);
+			cairo_rel_move_to(cr, -text_width(cr, label), 0);
 			cairo_show_text(cr, label);
 			cairo_restore(cr);
 		} else {
