@@ -351,21 +351,37 @@ sql_hit(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_int(ctx, data && find_term(t, data, (gsize)sqlite3_value_bytes(argv[0]), &tlen) != NULL);
 }
 
-/* Text columns that may name the person outside their own rows. */
-static const char *const scrub_columns[][2] = {
-	{"messages", "from_addr"},      {"messages", "from_name"},      {"messages", "to_addrs"},
-	{"messages", "cc_addrs"},       {"messages", "subject"},        {"messages", "body_reply"},
-	{"messages", "body_full"},      {"messages", "body_html"},      {"messages", "notes"},
-	{"messages", "message_id"},     {"messages", "in_reply_to"},    {"messages", "references_ids"},
-	{"outbox", "recipient"},        {"outbox", "subject"},          {"outbox", "body_text"},
-	{"outbox", "body_html"},        {"outbox", "headers"},          {"audit_events", "actor"},
-	{"audit_events", "note"},       {"tickets", "subject"},         {"ticket_fields", "value"},
-	{"rmas", "reason"},             {"rmas", "agent_note"},         {"rmas", "refusal_reason"},
-	{"offers", "title"},            {"offers", "decision_comment"}, {"customer_notes", "body"},
-	{"raw_messages", "envelope_from"}, {"raw_messages", "error"},   {"raw_deliveries", "recipient"},
-	{"raw_deliveries", "source_ref"}, {"attachments", "filename"},  {"attachments", "note"},
-	{"customer_merges", "merged_name"}, {"raw_bodies", "bytes"},
-};
+/* scrub_targets - every text or blob column of every table, as "UPDATE ... WHERE cd_erase_hit(col)"
+ * statements: the person's strings are replaced wherever they occur, in tables of today and of
+ * tomorrow. Left out: SQLite's own tables, virtual tables and their shadow tables (their triggers
+ * follow the content table), blocklists (fraud prevention keeps what it blocks), and the rows of
+ * other people (customers, agents): a namesake keeps their name. */
+static gboolean
+scrub_targets(cd_store *store, GPtrArray *sqls, GError **error)
+{
+	sqlite3_stmt *st = cd_store_stmt(
+	    store,
+	    "SELECT m.name, c.name FROM sqlite_master m, pragma_table_info(m.name) c "
+	    "WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND m.name NOT LIKE '%block%' "
+	    "AND m.name NOT IN ('customers', 'agents') "
+	    "AND m.sql NOT LIKE 'CREATE VIRTUAL%' AND NOT EXISTS (SELECT 1 FROM sqlite_master v WHERE v.type = 'table' "
+	    "AND v.sql LIKE 'CREATE VIRTUAL%' AND m.name LIKE v.name || '\\_%' ESCAPE '\\') "
+	    "AND (c.type = '' OR c.type LIKE '%TEXT%' OR c.type LIKE '%CHAR%' OR c.type LIKE '%CLOB%' OR c.type LIKE '%BLOB%' "
+	    "OR c.type = 'ANY') ORDER BY m.name, c.cid",
+	    error);
+	if (st == NULL)
+		return FALSE;
+	gboolean row, ok;
+	while ((ok = cd_store_step(store, st, &row, error)) && row) {
+		const char *t = cd_col_text(st, 0), *c = cd_col_text(st, 1);
+		char *sql = sqlite3_mprintf("UPDATE \"%w\" SET \"%w\" = cd_erase_scrub(\"%w\") WHERE cd_erase_hit(\"%w\")", t, c,
+		                            c, c);
+		g_ptr_array_add(sqls, g_strdup(sql));
+		sqlite3_free(sql);
+	}
+	sqlite3_reset(st);
+	return ok;
+}
 
 static gboolean
 collect_terms(cd_store *store, gint64 customer_id, erase_terms *t, GError **error)
@@ -506,14 +522,14 @@ cd_customer_erase(cd_store *store, const cd_actor *actor, gint64 customer_id, gb
 	             "status = 'disabled', erased_at = unixepoch(), updated_at = unixepoch() WHERE id = ?1",
 	             customer_id, 0, NULL, error);
 	/* the same strings anywhere else: other tickets the person wrote to or was copied on, rule notes, ... */
-	for (gsize i = 0; ok && i < G_N_ELEMENTS(scrub_columns); i++) {
-		char *sql = sqlite3_mprintf("UPDATE \"%w\" SET \"%w\" = cd_erase_scrub(\"%w\") WHERE cd_erase_hit(\"%w\")",
-		                            scrub_columns[i][0], scrub_columns[i][1], scrub_columns[i][1], scrub_columns[i][1]);
+	GPtrArray *scrubs = g_ptr_array_new_with_free_func(g_free);
+	ok = ok && scrub_targets(store, scrubs, error);
+	for (guint i = 0; ok && i < scrubs->len; i++) {
 		int n = 0;
-		ok = run_ids(store, sql, 0, 0, &n, error);
+		ok = run_ids(store, g_ptr_array_index(scrubs, i), 0, 0, &n, error);
 		counts->scrubbed += n;
-		sqlite3_free(sql);
 	}
+	g_ptr_array_free(scrubs, TRUE);
 	gint64 orders = 0, rmas = 0;
 	ok = ok && cd_store_lookup_id(store, "SELECT count(*) FROM orders WHERE customer_id = ?1", NULL, customer_id, &orders,
 	                              error) &&
