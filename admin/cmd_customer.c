@@ -289,7 +289,7 @@ customer_erase(int argc, char **argv)
 	            "Removes or anonymises the customer's address, number, name, contacts, addresses, notes, the text and\n"
 	            "raw bytes of their messages and attachments, outbox rows to them and audit notes naming them; keeps\n"
 	            "orders, RMAs, offers and tickets (anonymised) so counts and reports stay right. Refuses while an\n"
-	            "order is open unless --force. See INSTALL, \"Erasing customers\".",
+	            "order is open unless --force. Policy and what stays: docs/CUSTOMER-DATA.md.",
 	            entries);
 	if (argc < 4)
 		cd_die(EX_USAGE, "customer erase EMAIL|ID [--force]");
