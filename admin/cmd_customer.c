@@ -11,6 +11,14 @@
 #include <string.h>
 #include <sysexits.h>
 
+/* free_options - the strings GOption filled in. */
+static void
+free_options(const char *const *v, gsize n)
+{
+	for (gsize i = 0; i < n; i++)
+		g_free((char *)v[i]);
+}
+
 /* print_customers - the customers of ids as a table or a JSON array. */
 static void
 print_customers(cd_store *store, GArray *ids)
@@ -20,7 +28,9 @@ print_customers(cd_store *store, GArray *ids)
 	for (guint i = 0; i < ids->len; i++)
 		json_builder_add_int_value(b, g_array_index(ids, gint64, i));
 	json_builder_end_array(b);
-	char *list = json_to_string(json_builder_get_root(b), FALSE);
+	JsonNode *root = json_builder_get_root(b);
+	char *list = json_to_string(root, FALSE);
+	json_node_unref(root);
 	g_object_unref(b);
 	sqlite3_stmt *st = admin_prepare(
 	    store, "SELECT c.id, c.email, c.name, c.phone, c.company, c.customer_group AS \"group\", "
@@ -73,6 +83,9 @@ customer_search(int argc, char **argv)
 	print_customers(a.store, ids);
 	g_array_free(ids, TRUE);
 	admin_close(&a);
+	const char *strs[] = {q.email, q.name, q.phone, q.company, q.tag, q.group, q.order_ref, q.ticket_ref, q.rma_ref,
+	                      q.status, created_from, created_to};
+	free_options(strs, G_N_ELEMENTS(strs));
 	return EX_OK;
 }
 
@@ -104,6 +117,8 @@ customer_set(int argc, char **argv)
 	admin_commit(&a, ok, error);
 	printf("customer %" G_GINT64_FORMAT " updated\n", id);
 	admin_close(&a);
+	const char *strs[] = {set.name, set.phone, set.company, set.language, set.notify_channel, set.group};
+	free_options(strs, G_N_ELEMENTS(strs));
 	return EX_OK;
 }
 
@@ -216,6 +231,8 @@ customer_address(int argc, char **argv)
 		printf("address %" G_GINT64_FORMAT " removed\n", id);
 	}
 	admin_close(&a);
+	const char *strs[] = {addr.kind, addr.name, addr.street, addr.postcode, addr.city, addr.country};
+	free_options(strs, G_N_ELEMENTS(strs));
 	return EX_OK;
 }
 
