@@ -374,10 +374,15 @@ scrub_targets(cd_store *store, GPtrArray *sqls, GError **error)
 	gboolean row, ok;
 	while ((ok = cd_store_step(store, st, &row, error)) && row) {
 		const char *t = cd_col_text(st, 0), *c = cd_col_text(st, 1);
-		char *sql = sqlite3_mprintf("UPDATE \"%w\" SET \"%w\" = cd_erase_scrub(\"%w\") WHERE cd_erase_hit(\"%w\")", t, c,
-		                            c, c);
-		g_ptr_array_add(sqls, g_strdup(sql));
-		sqlite3_free(sql);
+		/* a row whose scrubbed value would collide with another's (a unique column that already holds
+		 * "[erased]") cannot keep the value: it goes */
+		char *upd = sqlite3_mprintf("UPDATE OR IGNORE \"%w\" SET \"%w\" = cd_erase_scrub(\"%w\") WHERE cd_erase_hit(\"%w\")",
+		                            t, c, c, c);
+		char *del = sqlite3_mprintf("DELETE FROM \"%w\" WHERE cd_erase_hit(\"%w\")", t, c);
+		g_ptr_array_add(sqls, g_strdup(upd));
+		g_ptr_array_add(sqls, g_strdup(del));
+		sqlite3_free(upd);
+		sqlite3_free(del);
 	}
 	sqlite3_reset(st);
 	return ok;

@@ -1,7 +1,8 @@
 /* test_custdata.c - the customer-data core as the web view will call it: search criteria combine,
  * the group of a customer, notes keep author and editor, a merge moves rows of any table that
  * refers to customers (also one added later) and keeps the merged address as a contact, an erase
- * replaces the person's strings only where they stand alone, percentiles interpolate, and charts
+ * replaces the person's strings only where they stand alone (in tables added later too, unique
+ * columns included), percentiles interpolate, and charts
  * render as SVG and PNG. */
 #include "chart.h"
 #include "custdata.h"
@@ -134,6 +135,9 @@ test_erase_standalone(void)
 	GError *error = NULL;
 	tu_exec(s, "INSERT INTO audit_events(at, actor_kind, entity, action, note) VALUES "
 	           "(1, 'system', 'x', 'y', 'mail from dora@example.org and isadora@example.org, DORA@EXAMPLE.ORG.')");
+	/* a table of another module with a unique column: the second erase cannot write "[erased]" again */
+	tu_exec(s, "CREATE TABLE optouts(address TEXT UNIQUE)");
+	tu_exec(s, "INSERT INTO optouts VALUES ('dora@example.org'), ('isadora@example.org'), ('carl@example.org')");
 	cd_erase_counts n;
 	g_assert_true(cd_customer_erase_prepare(s, &error));
 	g_assert_true(cd_store_begin(s, &error));
@@ -155,7 +159,11 @@ test_erase_standalone(void)
 	g_assert_error(error, CD_ERROR, CD_ERROR_INVALID);
 	g_clear_error(&error);
 	g_assert_true(cd_customer_erase(s, &admin, 2, TRUE, &n, &error));
+	g_assert_no_error(error);
 	g_assert_cmpint(n.orders, ==, 1);
+	char *left = tu_text(s, "SELECT group_concat(address, ' ') FROM (SELECT address FROM optouts ORDER BY address)");
+	g_assert_cmpstr(left, ==, "[erased] carl@example.org");
+	g_free(left);
 	cd_store_close(s);
 }
 
