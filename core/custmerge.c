@@ -351,11 +351,32 @@ sql_hit(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_int(ctx, data && find_term(t, data, (gsize)sqlite3_value_bytes(argv[0]), &tlen) != NULL);
 }
 
-/* scrub_targets - every text or blob column of every table, as "UPDATE ... WHERE cd_erase_hit(col)"
- * statements: the person's strings are replaced wherever they occur, in tables of today and of
- * tomorrow. Left out: SQLite's own tables, virtual tables and their shadow tables (their triggers
- * follow the content table), blocklists (fraud prevention keeps what it blocks), and the rows of
- * other people (customers, agents): a namesake keeps their name. */
+/* add_table_scrub - for one table: replace the person's strings in every one of cols, in one pass.
+ * A row whose scrubbed value would collide with another's (a unique column that already holds
+ * "[erased]") cannot keep the value: it goes. */
+static void
+add_table_scrub(GPtrArray *sqls, const char *table, GPtrArray *cols)
+{
+	GString *set = g_string_new(NULL), *where = g_string_new(NULL);
+	for (guint i = 0; i < cols->len; i++) {
+		char *q = sqlite3_mprintf("\"%w\"", (char *)g_ptr_array_index(cols, i));
+		g_string_append_printf(set, "%s%s = cd_erase_scrub(%s)", i ? ", " : "", q, q);
+		g_string_append_printf(where, "%scd_erase_hit(%s)", i ? " OR " : "", q);
+		sqlite3_free(q);
+	}
+	char *t = sqlite3_mprintf("\"%w\"", table);
+	g_ptr_array_add(sqls, g_strdup_printf("UPDATE OR IGNORE %s SET %s WHERE %s", t, set->str, where->str));
+	g_ptr_array_add(sqls, g_strdup_printf("DELETE FROM %s WHERE %s", t, where->str));
+	sqlite3_free(t);
+	g_string_free(set, TRUE);
+	g_string_free(where, TRUE);
+}
+
+/* scrub_targets - statements that replace the person's strings in every text or blob column of
+ * every table, in tables of today and of tomorrow (one pass over each table). Left out: SQLite's
+ * own tables, virtual tables and their shadow tables (their triggers follow the content table),
+ * blocklists (fraud prevention keeps what it blocks), and the rows of other people (customers,
+ * agents): a namesake keeps their name. */
 static gboolean
 scrub_targets(cd_store *store, GPtrArray *sqls, GError **error)
 {
@@ -372,19 +393,25 @@ scrub_targets(cd_store *store, GPtrArray *sqls, GError **error)
 	if (st == NULL)
 		return FALSE;
 	gboolean row, ok;
+	char *table = NULL;
+	GPtrArray *cols = g_ptr_array_new_with_free_func(g_free);
 	while ((ok = cd_store_step(store, st, &row, error)) && row) {
-		const char *t = cd_col_text(st, 0), *c = cd_col_text(st, 1);
-		/* a row whose scrubbed value would collide with another's (a unique column that already holds
-		 * "[erased]") cannot keep the value: it goes */
-		char *upd = sqlite3_mprintf("UPDATE OR IGNORE \"%w\" SET \"%w\" = cd_erase_scrub(\"%w\") WHERE cd_erase_hit(\"%w\")",
-		                            t, c, c, c);
-		char *del = sqlite3_mprintf("DELETE FROM \"%w\" WHERE cd_erase_hit(\"%w\")", t, c);
-		g_ptr_array_add(sqls, g_strdup(upd));
-		g_ptr_array_add(sqls, g_strdup(del));
-		sqlite3_free(upd);
-		sqlite3_free(del);
+		if (table && strcmp(table, cd_col_text(st, 0)) != 0) {
+			add_table_scrub(sqls, table, cols);
+			g_ptr_array_set_size(cols, 0);
+		}
+		if (cols->len == 0) {
+			g_free(table);
+			table = cd_col_dup(st, 0);
+		}
+		g_ptr_array_add(cols, cd_col_dup(st, 1));
 	}
-	sqlite3_reset(st);
+	if (ok && table)
+		add_table_scrub(sqls, table, cols);
+	if (ok)
+		sqlite3_reset(st);
+	g_free(table);
+	g_ptr_array_free(cols, TRUE);
 	return ok;
 }
 
