@@ -290,7 +290,6 @@ report_tickets(cd_store *store, cd_report *r, const periods *p, GError **error)
 	gboolean ok = st && each_row(store, st, ticket_row, &c, error);
 	GList *queues = sorted_names(&c);
 	r->chart = cd_chart_new(CD_CHART_LINE, "Tickets opened and closed per queue", "tickets");
-	guint nq = g_list_length(queues);
 	for (GList *q = queues; q; q = q->next) {
 		char *a = g_strdup_printf("%s opened", (char *)q->data), *b = g_strdup_printf("%s closed", (char *)q->data);
 		cd_chart_add_series(r->chart, a);
@@ -312,7 +311,6 @@ report_tickets(cd_store *store, cd_report *r, const periods *p, GError **error)
 			cd_chart_set(r->chart, s + 1, k, (double)v[2]);
 		}
 	}
-	(void)nq;
 	g_list_free(queues);
 	g_hash_table_destroy(c.by_name);
 	return ok;
