@@ -72,6 +72,13 @@ void admin_field(const char *label, const char *value);
 /* admin_words - argv[from..] joined by spaces (newly allocated), NULL when there are none. */
 char *admin_words(int argc, char **argv, int from);
 
+/* admin_parse_day - a date option (YYYY-MM-DD as UTC midnight, or ISO 8601) in Unix seconds; with end,
+ * a plain day means the midnight after it (so --to 2026-06-30 includes that day). Exits EX_USAGE. */
+gint64 admin_parse_day(const char *option, const char *text, gboolean end);
+/* admin_customer_data - `customer search|set|tag|note|address|merge|erase|prune` (cmd_customer.c);
+ * -1 when sub is none of them. */
+int admin_customer_data(const char *sub, int argc, char **argv);
+
 int cmd_init(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_ticket(int argc, char **argv);
@@ -86,5 +93,6 @@ int cmd_activations(int argc, char **argv);
 int cmd_outbox(int argc, char **argv);
 int cmd_tick(int argc, char **argv);
 int cmd_reprocess(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

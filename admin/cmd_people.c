@@ -1,4 +1,5 @@
-/* cmd_people.c - `caredesk agent add|list` and `caredesk customer add|list|show|contact`. */
+/* cmd_people.c - `caredesk agent add|list` and `caredesk customer add|list|show|contact` (the other
+ * customer subcommands are in cmd_customer.c). */
 #include "admin.h"
 #include "audit.h"
 #include "customer.h"
@@ -230,12 +231,12 @@ customer_show(int argc, char **argv)
 	sqlite3_stmt *st = admin_prepare(
 	    a.store, "SELECT id, email, phone, name, company, language, status, customer_group, notify_channel, "
 	             "password_hash IS NOT NULL AS has_password, " ISO("created_at") " AS created, "
-	             ISO("updated_at") " AS updated FROM customers WHERE id = ?");
+	             ISO("updated_at") " AS updated, " ISO("erased_at") " AS erased FROM customers WHERE id = ?");
 	sqlite3_bind_int64(st, 1, id);
 	JsonNode *page = admin_one(a.store, st);
 	JsonObject *c = json_node_get_object(page);
 	if (!admin_opt_json) {
-		printf("Customer %" G_GINT64_FORMAT "  [%s]\n", id, admin_str(c, "status"));
+		printf("Customer %" G_GINT64_FORMAT "  [%s]\n", id, admin_str(c, "erased") ? "erased" : admin_str(c, "status"));
 		admin_field("Email:", admin_str(c, "email"));
 		admin_field("Phone:", admin_str(c, "phone"));
 		admin_field("Name:", admin_str(c, "name"));
@@ -244,12 +245,34 @@ customer_show(int argc, char **argv)
 		admin_field("Group:", admin_str(c, "customer_group"));
 		admin_field("Notify by:", admin_str(c, "notify_channel"));
 		admin_field("Since:", admin_str(c, "created"));
+		admin_field("Password:", admin_int(c, "has_password") ? "set" : "none");
+		admin_field("Erased:", admin_str(c, "erased"));
 	}
-	static const char *const contact_cols[] = {"kind", "value", "name", "may_follow", NULL};
+	/* follows: which tickets the contact may write to and follow; wrote_in: the tickets it wrote to */
+	static const char *const contact_cols[] = {"kind", "value", "name", "follows", "wrote_in", NULL};
 	customer_section(a.store, c, id, "contacts", "Contacts",
-	                 "SELECT kind, value, name, may_follow, " ISO("created_at") " AS created FROM customer_contacts "
-	                 "WHERE customer_id = ?1 ORDER BY id",
+	                 "SELECT k.kind, k.value, k.name, k.may_follow, "
+	                 "CASE k.may_follow WHEN 1 THEN 'all of the customer''s tickets' ELSE 'none' END AS follows, "
+	                 "(SELECT group_concat(ref, ' ') FROM (SELECT DISTINCT printf('T-%06d', m.ticket_id) AS ref "
+	                 "FROM messages m WHERE m.from_addr = k.value AND m.ticket_id IS NOT NULL ORDER BY 1)) AS wrote_in, "
+	                 ISO("k.created_at") " AS created FROM customer_contacts k WHERE k.customer_id = ?1 ORDER BY k.id",
 	                 contact_cols);
+	static const char *const address_cols[] = {"id", "kind", "name", "street", "postcode", "city", "country", NULL};
+	customer_section(a.store, c, id, "addresses", "Addresses",
+	                 "SELECT id, kind, name, street, postcode, city, country, " ISO("created_at") " AS created "
+	                 "FROM customer_addresses WHERE customer_id = ?1 ORDER BY id",
+	                 address_cols);
+	static const char *const note_cols[] = {"id", "author", "created", "edited", "body", NULL};
+	customer_section(a.store, c, id, "notes", "Staff notes",
+	                 "SELECT id, author, body, " ISO("created_at") " AS created, "
+	                 "CASE WHEN edited_by IS NOT NULL THEN " ISO("updated_at") " || ' by ' || edited_by END AS edited, "
+	                 "edited_by FROM customer_notes WHERE customer_id = ?1 ORDER BY id",
+	                 note_cols);
+	static const char *const merge_cols[] = {"merged", "merged_id", "email", "name", "moved", "by", NULL};
+	customer_section(a.store, c, id, "merges", "Merged accounts",
+	                 "SELECT " ISO("merged_at") " AS merged, merged_id, merged_email AS email, merged_phone AS phone, "
+	                 "merged_name AS name, moved, actor AS by FROM customer_merges WHERE customer_id = ?1 ORDER BY id",
+	                 merge_cols);
 	static const char *const tag_cols[] = {"tag", NULL};
 	customer_section(a.store, c, id, "tags", "Tags", "SELECT tag FROM customer_tags WHERE customer_id = ?1 ORDER BY tag",
 	                 tag_cols);
@@ -321,10 +344,15 @@ cmd_customer(int argc, char **argv)
 	if (strcmp(sub, "list") == 0) {
 		admin_parse(&argc, &argv, "customer list - all customers", NULL, NULL);
 		static const char *const cols[] = {"id", "email", "name", "phone", "status", "tickets", "created", NULL};
-		list_query("SELECT c.id, c.email, c.name, c.phone, c.status, "
+		list_query("SELECT c.id, c.email, c.name, c.phone, "
+		           "CASE WHEN c.erased_at IS NOT NULL THEN 'erased' ELSE c.status END AS status, "
 		           "(SELECT count(*) FROM tickets t WHERE t.customer_id = c.id) AS tickets, "
 		           ISO("c.created_at") " AS created FROM customers c ORDER BY c.id", cols);
 		return EX_OK;
 	}
-	cd_die(EX_USAGE, "customer: add EMAIL, list, show EMAIL|ID, or contact CUSTOMER-EMAIL ADDRESS");
+	int rc = admin_customer_data(sub, argc, argv);
+	if (rc >= 0)
+		return rc;
+	cd_die(EX_USAGE, "customer: add, list, show, contact, search, set, tag, note, address, merge, erase or prune "
+	                 "(customer SUB --help)");
 }

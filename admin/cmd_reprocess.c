@@ -17,21 +17,6 @@
 #include <string.h>
 #include <sysexits.h>
 
-static gint64
-parse_since(const char *text)
-{
-	char *iso = strlen(text) == 10 ? g_strconcat(text, "T00:00:00Z", NULL) : g_strdup(text);
-	GTimeZone *utc = g_time_zone_new_utc();
-	GDateTime *dt = g_date_time_new_from_iso8601(iso, utc);
-	g_time_zone_unref(utc);
-	g_free(iso);
-	if (dt == NULL)
-		cd_die(EX_USAGE, "--since: '%s' is not a date (YYYY-MM-DD or ISO 8601)", text);
-	gint64 t = g_date_time_to_unix(dt);
-	g_date_time_unref(dt);
-	return t;
-}
-
 static char *
 join_strings(GPtrArray *a)
 {
@@ -93,7 +78,7 @@ cmd_reprocess(int argc, char **argv)
 	            "Dry-run unless --apply. Bounces, duplicates and dropped messages are skipped.", entries);
 	if (since == NULL)
 		cd_die(EX_USAGE, "reprocess: from when? (--since YYYY-MM-DD)");
-	gint64 from = parse_since(since);
+	gint64 from = admin_parse_day("--since", since, FALSE);
 	admin_ctx a;
 	admin_open(&a);
 	cd_ruleset *rules = cd_rules_current(a.cfg->filters_dir);

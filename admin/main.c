@@ -15,7 +15,7 @@ static const struct {
 	{"init", cmd_init, "init DIR [--domain D]      create config, secret key and database in DIR"},
 	{"doctor", cmd_doctor, "doctor                     check config, secret, database and queue health"},
 	{"ticket", cmd_ticket, "ticket list|show|set       tickets and their conversations"},
-	{"customer", cmd_customer, "customer add|list|show|contact  customers, their history, alternate addresses"},
+	{"customer", cmd_customer, "customer add|list|show|search|set|contact|tag|note|address|merge|erase|prune  customers"},
 	{"agent", cmd_agent, "agent add|list             agents"},
 	{"filters", cmd_filters, "filters check|test         lint the rule files; dry-run them on a message"},
 	{"templates", cmd_templates, "templates check|vars|render  lint the templates; their variables; try one"},
@@ -25,6 +25,7 @@ static const struct {
 	{"activations", cmd_activations, "activations list|approve   pending accounts"},
 	{"tick", cmd_tick, "tick                       run the timers (cron-friendly, idempotent)"},
 	{"outbox", cmd_outbox, "outbox list|show|retry      what was or will be sent"},
+	{"report", cmd_report, "report [NAME] [--by day|week|month] [--csv] [--chart F]  counts over a period"},
 	{"reprocess", cmd_reprocess, "reprocess --since DATE     re-run rules on stored messages (dry-run by default)"},
 };
 

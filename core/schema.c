@@ -379,6 +379,51 @@ static const char *const migrations[] = {
 "  last_bounce_at INTEGER,\n"
 "  bouncing INTEGER NOT NULL DEFAULT 0\n"
 ") STRICT;\n",
+
+/* 4: customer data: staff notes about a customer (author and time, editable), postal addresses,
+ *    the history of merged accounts (what the merged account was, what moved), and erasure (right
+ *    to be forgotten: erased_at set, personal data gone, orders and RMAs kept). */
+"CREATE TABLE customer_notes (\n"
+"  id INTEGER PRIMARY KEY,\n"
+"  customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,\n"
+"  author TEXT NOT NULL,\n"
+"  body TEXT NOT NULL,\n"
+"  created_at INTEGER NOT NULL,\n"
+"  updated_at INTEGER NOT NULL,\n"
+"  edited_by TEXT\n"
+") STRICT;\n"
+"CREATE INDEX customer_notes_customer ON customer_notes(customer_id, id);\n"
+"CREATE TABLE customer_addresses (\n"
+"  id INTEGER PRIMARY KEY,\n"
+"  customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,\n"
+"  kind TEXT NOT NULL DEFAULT 'postal' CHECK (kind IN ('postal','billing','shipping')),\n"
+"  name TEXT,\n"
+"  street TEXT,\n"
+"  postcode TEXT,\n"
+"  city TEXT,\n"
+"  country TEXT,\n"
+"  created_at INTEGER NOT NULL\n"
+") STRICT;\n"
+"CREATE INDEX customer_addresses_customer ON customer_addresses(customer_id);\n"
+/* merged_id: the account that no longer exists; moved: what moved, e.g. "2 orders, 1 ticket". */
+"CREATE TABLE customer_merges (\n"
+"  id INTEGER PRIMARY KEY,\n"
+"  customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,\n"
+"  merged_id INTEGER NOT NULL,\n"
+"  merged_email TEXT,\n"
+"  merged_phone TEXT,\n"
+"  merged_name TEXT,\n"
+"  moved TEXT NOT NULL,\n"
+"  actor TEXT,\n"
+"  merged_at INTEGER NOT NULL\n"
+") STRICT;\n"
+"CREATE INDEX customer_merges_customer ON customer_merges(customer_id);\n"
+"ALTER TABLE customers ADD COLUMN erased_at INTEGER;\n"
+"CREATE INDEX customers_created ON customers(created_at);\n"
+"CREATE INDEX customer_tags_tag ON customer_tags(tag);\n"
+"CREATE INDEX tickets_created ON tickets(created_at);\n"
+"CREATE INDEX messages_customer ON messages(customer_id);\n"
+"CREATE INDEX outbox_customer ON outbox(customer_id);\n",
 };
 
 int
