@@ -10,6 +10,8 @@
 
 static const cd_outbox_ctx *installed;
 
+static char *config_text(const char *group, const char *key);
+
 const cd_outbox_ctx *
 cd_notify_outbox(void)
 {
@@ -124,12 +126,39 @@ references_of(const cd_message *m)
 
 /* ---- sending ------------------------------------------------------------------------------ */
 
+/* sms_number_for - the number of a customer who gets SMS instead of mail (notify_channel sms, or
+ * no mail address at all, as for a customer who only ever texted), or NULL. */
+static gboolean
+sms_number_for(cd_store *store, gint64 customer_id, char **number, GError **error)
+{
+	*number = NULL;
+	return customer_id == 0 ||
+	       cd_store_lookup_text(store,
+	                            "SELECT phone FROM customers WHERE id = ? AND phone IS NOT NULL "
+	                            "AND (notify_channel = 'sms' OR email IS NULL)",
+	                            NULL, customer_id, number, error);
+}
+
 static gboolean
 enqueue(const cd_outbox_msg *msg, GError **error)
 {
 	gint64 row;
 	const char *why = NULL;
-	if (!cd_outbox_enqueue(installed, msg, &row, &why, error))
+	cd_outbox_msg sms = *msg;
+	char *number = NULL;
+	/* a customer who prefers SMS gets the SMS version of a kind that has one */
+	if ((msg->channel == NULL || strcmp(msg->channel, "email") == 0) && msg->agent_id == 0) {
+		if (!sms_number_for(installed->store, msg->customer_id, &number, error))
+			return FALSE;
+		if (number && installed->templates && cd_tmpl_has(installed->templates, "sms", msg->kind)) {
+			sms.channel = "sms";
+			sms.recipient = number;
+			msg = &sms;
+		}
+	}
+	gboolean ok = cd_outbox_enqueue(installed, msg, &row, &why, error);
+	g_free(number);
+	if (!ok)
 		return FALSE;
 	if (why)
 		g_info("outbox row %" G_GINT64_FORMAT " (%s to %s) not sent: %s", row, msg->kind, msg->recipient, why);
@@ -291,6 +320,90 @@ named_agents(cd_store *store, GPtrArray *names, GHashTable *ids, gboolean *every
 	return TRUE;
 }
 
+/* texted_priority - whether new tickets of this priority are texted to agents ([sms] agent_priorities). */
+static gboolean
+texted_priority(const char *priority)
+{
+	char *list = config_text("sms", "agent_priorities");
+	char **prios = g_regex_split_simple("[\\s,]+", list ? list : "urgent high", 0, 0);
+	gboolean yes = priority && g_strv_contains((const char *const *)prios, priority);
+	g_strfreev(prios);
+	g_free(list);
+	return yes;
+}
+
+/* text_agents - a new urgent or high ticket: an SMS to every active agent with a phone. Their SMS
+ * answer is relayed to the customer (ingest_sms.c finds the ticket by this row). */
+static gboolean
+text_agents(cd_store *store, gint64 ticket_id, gint64 message_id, const ticket_info *t, const cd_message *m,
+            GError **error)
+{
+	const char *priority = json_object_get_string_member_with_default(t->obj, "priority", NULL);
+	if (!texted_priority(priority))
+		return TRUE;
+	sqlite3_stmt *st = cd_store_stmt(store,
+	                                 "SELECT id, phone, name, login FROM agents WHERE active = 1 AND phone IS NOT NULL "
+	                                 "AND phone != '' ORDER BY id",
+	                                 error);
+	if (st == NULL)
+		return FALSE;
+	GPtrArray *list = g_ptr_array_new_with_free_func(agent_row_free);
+	gboolean row, ok;
+	while ((ok = cd_store_step(store, st, &row, error)) && row) {
+		agent_row *a = g_new0(agent_row, 1);
+		a->id = sqlite3_column_int64(st, 0);
+		a->email = cd_col_dup(st, 1); /* the phone, here */
+		a->name = cd_col_dup(st, 2);
+		a->login = cd_col_dup(st, 3);
+		g_ptr_array_add(list, a);
+	}
+	sqlite3_reset(st);
+	for (guint i = 0; ok && i < list->len; i++) {
+		const agent_row *a = g_ptr_array_index(list, i);
+		JsonObject *vars = json_object_new();
+		json_object_set_object_member(vars, "ticket", json_object_ref(t->obj));
+		json_object_set_object_member(vars, "agent", agent_vars(a));
+		json_object_set_object_member(vars, "message", message_vars(m ? m->reply_text : NULL, m));
+		cd_outbox_msg msg = {.channel = "sms", .kind = "agent_sms_ticket", .recipient = a->email,
+		                     .ticket_id = ticket_id, .agent_id = a->id, .cause_message_id = message_id,
+		                     .vars = vars, .lang = "en"};
+		ok = enqueue(&msg, error);
+		json_object_unref(vars);
+	}
+	g_ptr_array_unref(list);
+	return ok;
+}
+
+gboolean
+cd_notify_sms(cd_store *store, const char *kind, const char *number, gint64 ticket_id, gint64 customer_id,
+              gint64 message_id, JsonObject *extra, const char *lang, GError **error)
+{
+	if (installed == NULL)
+		return TRUE;
+	JsonObject *vars = json_object_new();
+	gboolean ok = TRUE;
+	if (ticket_id) {
+		ticket_info t;
+		ok = load_ticket(store, ticket_id, &t, error);
+		if (ok) {
+			json_object_set_object_member(vars, "ticket", json_object_ref(t.obj));
+			ticket_info_clear(&t);
+		}
+	}
+	if (extra) {
+		GList *names = json_object_get_members(extra);
+		for (GList *l = names; l; l = l->next)
+			json_object_set_member(vars, l->data, json_node_copy(json_object_get_member(extra, l->data)));
+		g_list_free(names);
+	}
+	cd_outbox_msg msg = {.channel = "sms", .kind = kind, .recipient = number, .ticket_id = ticket_id,
+	                     .customer_id = customer_id, .cause_message_id = message_id, .vars = vars, .lang = lang,
+	                     .auto_reply = TRUE};
+	ok = ok && enqueue(&msg, error);
+	json_object_unref(vars);
+	return ok;
+}
+
 gboolean
 cd_notify_new_ticket(cd_store *store, gint64 ticket_id, gint64 message_id, const cd_message *m, gboolean never_answer,
                      const cd_rule_decision *d, GError **error)
@@ -310,6 +423,7 @@ cd_notify_new_ticket(cd_store *store, gint64 ticket_id, gint64 message_id, const
 	gboolean ok = never_answer || customer_replies(ticket_id, message_id, m, &t, kinds, d, error);
 	g_ptr_array_unref(kinds);
 	ok = ok && notify_agents(store, "agent_new_ticket", ticket_id, 0, message_id, &t, m, error);
+	ok = ok && text_agents(store, ticket_id, message_id, &t, m, error);
 	ticket_info_clear(&t);
 	return ok;
 }
@@ -379,7 +493,8 @@ cd_notify_agent_reply(cd_store *store, gint64 ticket_id, gint64 agent_id, gint64
 		return FALSE;
 	GPtrArray *list = agents(store, agent_id, error);
 	gboolean ok = list != NULL;
-	if (ok && t.customer_email) {
+	if (ok && (t.customer_email || t.customer_id)) {
+		/* without a mail address, enqueue() sends the SMS version to a customer who texted */
 		JsonObject *vars = json_object_new();
 		json_object_set_object_member(vars, "ticket", json_object_ref(t.obj));
 		if (list->len)
@@ -387,7 +502,7 @@ cd_notify_agent_reply(cd_store *store, gint64 ticket_id, gint64 agent_id, gint64
 		JsonObject *mv = json_object_new();
 		set_str(mv, "text", text ? text : "");
 		json_object_set_object_member(vars, "message", mv);
-		char *reply_to = reply_address(ticket_id, t.customer_email);
+		char *reply_to = t.customer_email ? reply_address(ticket_id, t.customer_email) : NULL;
 		GPtrArray *refs = g_ptr_array_new_with_free_func(g_free);
 		char *last = NULL;
 		ok = thread_ids(store, ticket_id, &last, refs, error);
@@ -556,7 +671,7 @@ cd_notify_rma(cd_store *store, gint64 rma_id, const char *event, GError **error)
 	}
 	cd_outbox_msg msg = {.kind = kind, .recipient = email, .ticket_id = ticket_id, .customer_id = customer_id,
 	                     .rma_id = rma_id, .vars = vars, .reply_to = reply_to};
-	if (ok && email)
+	if (ok)
 		ok = enqueue(&msg, error);
 	g_free(reply_to);
 	g_free(email);

@@ -2,6 +2,7 @@
 #include "outbox.h"
 #include "audit.h"
 #include "result.h"
+#include "smsenc.h"
 #include "template.h"
 #include "util.h"
 
@@ -185,6 +186,62 @@ auto_replies_today(cd_store *store, const char *recipient, gint64 *n, GError **e
 	return TRUE;
 }
 
+/* sms_count_since - SMS queued or sent to number since t. */
+static gboolean
+sms_count_since(cd_store *store, const char *number, gint64 since, gint64 *n, GError **error)
+{
+	sqlite3_stmt *st = cd_store_stmt(store,
+	                                 "SELECT count(*) FROM outbox WHERE recipient = ? AND channel = 'sms' "
+	                                 "AND created_at > ? AND state IN ('queued','sending','sent')",
+	                                 error);
+	if (st == NULL)
+		return FALSE;
+	sqlite3_bind_text(st, 1, number, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, since);
+	gboolean row;
+	if (!cd_store_step(store, st, &row, error))
+		return FALSE;
+	*n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return TRUE;
+}
+
+static gint64
+sms_key(const cd_outbox_ctx *ctx, const char *key, gint64 def)
+{
+	if (ctx->cfg == NULL || !g_key_file_has_key(ctx->cfg->keyfile, "sms", key, NULL))
+		return def;
+	return g_key_file_get_int64(ctx->cfg->keyfile, "sms", key, NULL);
+}
+
+/* sms_suppressed - why an SMS to msg->recipient must not go (static text), or NULL: the number
+ * sent STOP (only the STOP confirmation still goes), or it reached its hourly or daily limit (SMS
+ * cost money: a flood of texts in must not make a flood out). */
+static gboolean
+sms_suppressed(const cd_outbox_ctx *ctx, const cd_outbox_msg *msg, const char **reason, GError **error)
+{
+	*reason = NULL;
+	gint64 opted = 0;
+	if (!cd_store_lookup_id(ctx->store, "SELECT 1 FROM sms_optouts WHERE number = ?", msg->recipient, 0, &opted, error))
+		return FALSE;
+	if (opted && g_strcmp0(msg->kind, "sms_stop") != 0) {
+		*reason = "the number opted out of SMS (STOP)";
+		return TRUE;
+	}
+	gint64 n = 0, now = cd_now();
+	if (!sms_count_since(ctx->store, msg->recipient, now - 3600, &n, error))
+		return FALSE;
+	if (n >= sms_key(ctx, "per_number_hourly", 5)) {
+		*reason = "SMS to this number reached the hourly limit";
+		return TRUE;
+	}
+	if (!sms_count_since(ctx->store, msg->recipient, now - 86400, &n, error))
+		return FALSE;
+	if (n >= sms_key(ctx, "per_number_daily", 20))
+		*reason = "SMS to this number reached the daily limit";
+	return TRUE;
+}
+
 static gboolean
 is_bouncing(cd_store *store, const char *recipient, gboolean *yes, GError **error)
 {
@@ -253,7 +310,13 @@ cd_outbox_enqueue(const cd_outbox_ctx *ctx, const cd_outbox_msg *msg, gint64 *ro
 			state = "cancelled";
 		}
 	}
-	if (ok && reason == NULL && msg->auto_reply) {
+	gboolean sms = strcmp(channel, "sms") == 0;
+	if (ok && reason == NULL && sms) {
+		ok = sms_suppressed(ctx, msg, &reason, error);
+		if (reason)
+			state = "cancelled";
+	}
+	if (ok && reason == NULL && msg->auto_reply && !sms) {
 		gint64 n = 0;
 		ok = auto_replies_today(ctx->store, msg->recipient, &n, error);
 		gint64 limit = ctx->mail ? ctx->mail->auto_reply_per_day : 5;
@@ -281,15 +344,23 @@ cd_outbox_enqueue(const cd_outbox_ctx *ctx, const cd_outbox_msg *msg, gint64 *ro
 			state = "failed";
 		}
 	}
+	cd_sms_size size = {0};
+	if (sms_text) {
+		/* the segment cap: a longer text is cut (an SMS of the first part beats none) */
+		char *fit = cd_sms_fit(sms_text, (guint)sms_key(ctx, "max_segments", 3));
+		g_free(sms_text);
+		sms_text = fit;
+		cd_sms_measure(sms_text, &size);
+	}
 	char *headers = headers_json(msg);
 	char *mid = strcmp(channel, "email") == 0 ? cd_outbox_message_id(ctx->cfg ? ctx->cfg->domain : NULL) : NULL;
 	sqlite3_stmt *st =
 	    ok ? cd_store_stmt(ctx->store,
 	                       "INSERT INTO outbox(created_at, channel, kind, ticket_id, customer_id, agent_id, "
 	                       "cause_message_id, rma_id, recipient, sender, subject, body_text, body_html, headers, "
-	                       "message_id, state, next_attempt_at, last_error, lang, auto_reply) "
+	                       "message_id, state, next_attempt_at, last_error, lang, auto_reply, segments) "
 	                       "VALUES (?1, ?2, ?3, nullif(?4, 0), nullif(?5, 0), nullif(?6, 0), nullif(?7, 0), "
-	                       "nullif(?8, 0), ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?1, ?17, ?18, ?19)",
+	                       "nullif(?8, 0), ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?1, ?17, ?18, ?19, nullif(?20, 0))",
 	                       error)
 	       : NULL;
 	if (st) {
@@ -312,6 +383,7 @@ cd_outbox_enqueue(const cd_outbox_ctx *ctx, const cd_outbox_msg *msg, gint64 *ro
 		sqlite3_bind_text(st, 17, render_error ? render_error : reason, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 18, lang, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 19, msg->auto_reply ? 1 : 0);
+		sqlite3_bind_int(st, 20, (int)size.segments);
 		ok = cd_store_run(ctx->store, st, error);
 		if (ok)
 			*row_id = cd_store_last_id(ctx->store);
@@ -596,4 +668,43 @@ cd_outbox_bounce(cd_store *store, const cd_mail_settings *mail, gint64 row_id, c
 	g_free(ds);
 	g_free(recipient);
 	return ok;
+}
+
+gboolean
+cd_outbox_set_provider_ref(cd_store *store, gint64 row_id, const char *ref, GError **error)
+{
+	sqlite3_stmt *st = cd_store_stmt(store, "UPDATE outbox SET provider_ref = ? WHERE id = ?", error);
+	if (st == NULL)
+		return FALSE;
+	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, row_id);
+	return cd_store_run(store, st, error);
+}
+
+gboolean
+cd_outbox_delivery_report(cd_store *store, gint64 row_id, const char *provider_ref, const char *status,
+                          gboolean failed, gint64 *found_row, GError **error)
+{
+	*found_row = 0;
+	if (row_id == 0 && provider_ref &&
+	    !cd_store_lookup_id(store, "SELECT id FROM outbox WHERE provider_ref = ? AND channel = 'sms'", provider_ref, 0,
+	                        &row_id, error))
+		return FALSE;
+	if (row_id == 0)
+		return TRUE;
+	sqlite3_stmt *st = cd_store_stmt(store, "UPDATE outbox SET delivery_status = ? WHERE id = ? AND channel = 'sms'",
+	                                 error);
+	if (st == NULL)
+		return FALSE;
+	sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, row_id);
+	if (!cd_store_run(store, st, error))
+		return FALSE;
+	if (cd_store_changes(store) == 0)
+		return TRUE;
+	*found_row = row_id;
+	if (!failed)
+		return TRUE;
+	cd_audit_event ev = {.entity = "outbox", .entity_id = row_id, .action = "sms_undelivered", .note = status};
+	return cd_audit(store, &ev, error);
 }

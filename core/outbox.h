@@ -106,6 +106,13 @@ gint64 cd_verp_row(const cd_secret *s, const char *address);
 gboolean cd_outbox_bounce(cd_store *store, const cd_mail_settings *mail, gint64 row_id, const char *status,
                           const char *action, GError **error);
 
+/* SMS: the provider's id of a sent row (Twilio's MessageSid), and a delivery report for a row
+ * (by id, else by provider_ref): delivery_status is set to status; failed (undelivered, rejected)
+ * also writes an audit row. *found_row: the row updated, 0 when none matched. */
+gboolean cd_outbox_set_provider_ref(cd_store *store, gint64 row_id, const char *ref, GError **error);
+gboolean cd_outbox_delivery_report(cd_store *store, gint64 row_id, const char *provider_ref, const char *status,
+                                   gboolean failed, gint64 *found_row, GError **error);
+
 /* cd_outbox_message_id - a new Message-ID (without <>) for a message we send: random, on our domain. */
 char *cd_outbox_message_id(const char *domain);
 

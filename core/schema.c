@@ -379,6 +379,20 @@ static const char *const migrations[] = {
 "  last_bounce_at INTEGER,\n"
 "  bouncing INTEGER NOT NULL DEFAULT 0\n"
 ") STRICT;\n",
+
+/* next: the SMS channel. sms_optouts: numbers (E.164) that sent STOP; nothing but the STOP
+ *    confirmation goes to them until they send START. Outbox rows of channel sms keep the
+ *    provider's id of the message (Kannel: our row id in the dlr-url; Twilio: the MessageSid) to
+ *    match delivery reports, and the segments the text takes. */
+"CREATE TABLE sms_optouts (\n"
+"  number TEXT PRIMARY KEY,\n"
+"  keyword TEXT,\n"
+"  source TEXT,\n"
+"  opted_out_at INTEGER NOT NULL\n"
+") STRICT;\n"
+"ALTER TABLE outbox ADD COLUMN provider_ref TEXT;\n"
+"ALTER TABLE outbox ADD COLUMN segments INTEGER;\n"
+"CREATE INDEX outbox_provider_ref ON outbox(provider_ref) WHERE provider_ref IS NOT NULL;\n",
 };
 
 int

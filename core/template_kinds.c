@@ -43,6 +43,9 @@ static const char *const v_offer_sent[] = {
 };
 static const char *const v_order_status[] = {"order.ref", "order.status", "order.old_status", "order.link", NULL};
 static const char *const v_status_reply[] = {"ref", "state", NULL};
+static const char *const v_sms_keyword[] = {"keyword", NULL};
+static const char *const v_agent_sms[] = {"agent.name", "agent.login", "ticket.ref", "ticket.subject",
+                                          "ticket.priority", "ticket.queue", "message.text", NULL};
 /* a kind not in the table: a template a filter rule names (reply "NAME", sms "NAME") */
 static const char *const v_custom[] = {"ticket.ref", "ticket.subject", "ticket.status", "ticket.queue",
                                        "message.text", "captures.*", NULL};
@@ -56,7 +59,7 @@ static const struct {
 	{"ticket_ack", "email sms", v_ticket_ack, "to the customer when a ticket opens"},
 	{"agent_new_ticket", "email", v_agent_ticket, "to agents: a new ticket"},
 	{"agent_customer_reply", "email", v_agent_ticket, "to the assignee: the customer replied"},
-	{"agent_reply", "email", v_agent_reply, "an agent's reply relayed to the customer"},
+	{"agent_reply", "email sms", v_agent_reply, "an agent's reply relayed to the customer"},
 	{"agent_command_result", "email", v_agent_command_result,
 	 "to the agent: what their #commands did, or why they were refused"},
 	{"rma_requested", "email", v_rma_requested, "to the customer: return request received"},
@@ -69,6 +72,11 @@ static const struct {
 	{"offer_sent", "email", v_offer_sent, "to the customer: a new offer"},
 	{"order_status", "email", v_order_status, "to the customer: the order changed state"},
 	{"status_reply", "sms", v_status_reply, "the answer to STATUS <ref> by SMS"},
+	{"sms_stop", "sms", v_sms_keyword, "the confirmation of STOP: the last SMS a number gets until START"},
+	{"sms_start", "sms", v_sms_keyword, "the confirmation of START: SMS are sent again"},
+	{"sms_help", "sms", v_sms_keyword, "the answer to HELP: the keywords"},
+	{"agent_sms_ticket", "sms", v_agent_sms,
+	 "to agents with a phone: a new urgent or high ticket ([sms] agent_priorities); their SMS reply goes to the customer"},
 };
 
 static const char *const *
