@@ -5,6 +5,7 @@
  * more: a crash between the server's acceptance and that record can send a row twice, which SMTP
  * itself allows, and the stable Message-ID lets the receiver see it is the same message. */
 #include "deliver.h"
+#include "deliver_sms.h"
 #include "compose.h"
 #include "log.h"
 #include "util.h"
@@ -24,18 +25,30 @@ struct mailgw_deliverer {
 	engine_ctx *e;
 	cd_mail_settings mail;
 	CURL *curl;
+	gboolean mail_transport; /* [mail] smtp_url or sendmail set */
+	mailgw_sms *sms;         /* NULL: no [sms] provider */
 };
 
 mailgw_deliverer *
 mailgw_deliverer_new(engine_ctx *e, GError **error)
 {
-	if (e->cfg->smtp_url == NULL && e->cfg->sendmail == NULL) {
-		g_set_error(error, CD_ERROR, CD_ERROR_CONFIG, "%s: [mail] needs smtp_url or sendmail to deliver", e->cfg->path);
+	GError *sms_error = NULL;
+	mailgw_sms *sms = mailgw_sms_new(e, &sms_error);
+	if (sms_error) {
+		g_propagate_error(error, sms_error);
+		return NULL;
+	}
+	if (e->cfg->smtp_url == NULL && e->cfg->sendmail == NULL && sms == NULL) {
+		g_set_error(error, CD_ERROR, CD_ERROR_CONFIG, "%s: [mail] needs smtp_url or sendmail (or [sms] a provider) to deliver",
+		            e->cfg->path);
 		return NULL;
 	}
 	mailgw_deliverer *d = g_new0(mailgw_deliverer, 1);
 	d->e = e;
+	d->sms = sms;
+	d->mail_transport = e->cfg->smtp_url != NULL || e->cfg->sendmail != NULL;
 	if (!cd_mail_settings_load(e->cfg, &d->mail, error)) {
+		mailgw_sms_free(sms);
 		g_free(d);
 		return NULL;
 	}
@@ -53,6 +66,7 @@ mailgw_deliverer_free(mailgw_deliverer *d)
 		return;
 	if (d->curl)
 		curl_easy_cleanup(d->curl);
+	mailgw_sms_free(d->sms);
 	cd_mail_settings_clear(&d->mail);
 	g_free(d);
 }
@@ -180,6 +194,7 @@ typedef struct {
 	gint64 id, attempts;
 	cd_send_result res;
 	char *detail;
+	char *provider_ref;  /* SMS: the provider's id of the message */
 } outcome;
 
 /* record_all - the outcomes of one batch, in one transaction (one fsync for the batch). */
@@ -193,6 +208,8 @@ record_all(mailgw_deliverer *d, GArray *outcomes, GError **error)
 	for (guint i = 0; ok && i < outcomes->len; i++) {
 		outcome *o = &g_array_index(outcomes, outcome, i);
 		ok = cd_outbox_record(store, &d->mail, o->id, o->attempts, o->res, o->detail, error);
+		if (ok && o->provider_ref)
+			ok = cd_outbox_set_provider_ref(store, o->id, o->provider_ref, error);
 	}
 	ok = ok && cd_store_commit(store, error);
 	if (!ok)
@@ -200,10 +217,12 @@ record_all(mailgw_deliverer *d, GArray *outcomes, GError **error)
 	return ok;
 }
 
-gboolean
-mailgw_deliver_due(mailgw_deliverer *d, guint max, guint *sent, guint *failed, GError **error)
+/* deliver_channel - rounds of one channel's due rows, up to max. */
+static gboolean
+deliver_channel(mailgw_deliverer *d, const char *channel, guint max, guint *sent, guint *failed, GError **error)
 {
 	cd_store *store = d->e->store;
+	gboolean sms = strcmp(channel, "sms") == 0;
 	guint n_sent = 0, n_failed = 0;
 	gboolean ok = TRUE;
 	/* Batches: one transaction leases the batch, one records its outcomes. A crash in between
@@ -211,7 +230,7 @@ mailgw_deliver_due(mailgw_deliverer *d, guint max, guint *sent, guint *failed, G
 	 * their lease runs out (SMTP's own at-least-once; the Message-ID stays the same). */
 	while (ok && n_sent + n_failed < max) {
 		GPtrArray *rows = NULL;
-		if (!cd_outbox_claim(store, "email", MIN(BATCH, max), LEASE_SECONDS, &rows, error))
+		if (!cd_outbox_claim(store, channel, MIN(BATCH, max), LEASE_SECONDS, &rows, error))
 			return FALSE;
 		if (rows->len == 0) {
 			g_ptr_array_unref(rows);
@@ -222,7 +241,7 @@ mailgw_deliver_due(mailgw_deliverer *d, guint max, guint *sent, guint *failed, G
 		for (guint i = 0; i < rows->len; i++) {
 			cd_outbox_row *r = g_ptr_array_index(rows, i);
 			outcome o = {.id = r->id, .attempts = r->attempts};
-			o.res = send_row(d, r, &o.detail);
+			o.res = sms ? mailgw_sms_send(d->sms, r, &o.detail, &o.provider_ref) : send_row(d, r, &o.detail);
 			if (o.res == CD_SEND_OK)
 				n_sent++;
 			else if (o.res == CD_SEND_PERM || r->attempts >= d->mail.max_attempts)
@@ -235,13 +254,26 @@ mailgw_deliver_due(mailgw_deliverer *d, guint max, guint *sent, guint *failed, G
 			g_array_append_val(outcomes, o);
 		}
 		ok = record_all(d, outcomes, error);
-		for (guint i = 0; i < outcomes->len; i++)
+		for (guint i = 0; i < outcomes->len; i++) {
 			g_free(g_array_index(outcomes, outcome, i).detail);
+			g_free(g_array_index(outcomes, outcome, i).provider_ref);
+		}
 		g_array_unref(outcomes);
 		g_ptr_array_unref(rows);
 		if (temp > 0)
 			break; /* the server is unwell: leave the rest for the next round */
 	}
+	*sent += n_sent;
+	*failed += n_failed;
+	return ok;
+}
+
+gboolean
+mailgw_deliver_due(mailgw_deliverer *d, guint max, guint *sent, guint *failed, GError **error)
+{
+	guint n_sent = 0, n_failed = 0;
+	gboolean ok = (!d->mail_transport || deliver_channel(d, "email", max, &n_sent, &n_failed, error)) &&
+	              (d->sms == NULL || deliver_channel(d, "sms", max, &n_sent, &n_failed, error));
 	if (sent)
 		*sent = n_sent;
 	if (failed)
@@ -252,14 +284,22 @@ mailgw_deliver_due(mailgw_deliverer *d, guint max, guint *sent, guint *failed, G
 gint64
 mailgw_deliver_next_due(mailgw_deliverer *d)
 {
-	gint64 s = -1;
-	GError *error = NULL;
-	if (!cd_outbox_next_due(d->e->store, "email", &s, &error)) {
-		g_warning("%s", error->message);
-		g_error_free(error);
-		return 5;
+	gint64 best = -1;
+	const char *channels[] = {d->mail_transport ? "email" : NULL, d->sms ? "sms" : NULL};
+	for (gsize i = 0; i < G_N_ELEMENTS(channels); i++) {
+		gint64 s = -1;
+		GError *error = NULL;
+		if (channels[i] == NULL)
+			continue;
+		if (!cd_outbox_next_due(d->e->store, channels[i], &s, &error)) {
+			g_warning("%s", error->message);
+			g_error_free(error);
+			return 5;
+		}
+		if (s >= 0 && (best < 0 || s < best))
+			best = s;
 	}
-	return s;
+	return best;
 }
 
 static volatile sig_atomic_t stopping;
@@ -286,7 +326,7 @@ engine_deliver_main(int argc, char **argv)
 		{"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "log more", NULL},
 		G_OPTION_ENTRY_NULL,
 	};
-	GOptionContext *octx = g_option_context_new("deliver - send queued mail from the outbox (SMTP or sendmail)");
+	GOptionContext *octx = g_option_context_new("deliver - send queued mail (SMTP or sendmail) and SMS (Kannel, Twilio-style or spool) from the outbox");
 	g_option_context_add_main_entries(octx, entries, NULL);
 	GError *error = NULL;
 	if (!g_option_context_parse(octx, &argc, &argv, &error))
