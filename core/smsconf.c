@@ -38,7 +38,7 @@ num(const cd_config *cfg, const char *key, gint64 def, gint64 min, gint64 *out, 
 
 /* file_text - the first line of a file named by key (relative to the config), or NULL when unset. */
 static gboolean
-file_text(const cd_config *cfg, const char *key, char **out, GError **error)
+file_text(const cd_config *cfg, const char *key, gboolean required, char **out, GError **error)
 {
 	*out = NULL;
 	char *name = str(cfg->keyfile, key, NULL);
@@ -48,7 +48,12 @@ file_text(const cd_config *cfg, const char *key, char **out, GError **error)
 	char *text = NULL;
 	GError *e = NULL;
 	gboolean ok = g_file_get_contents(path, &text, NULL, &e);
-	if (!ok) {
+	if (!ok && !required) {
+		/* only the transport that needs it makes this an error (a Twilio webhook is refused without it) */
+		g_debug("%s: [sms] %s: %s", cfg->path, key, e->message);
+		g_error_free(e);
+		ok = TRUE;
+	} else if (!ok) {
 		g_set_error(error, CD_ERROR, CD_ERROR_CONFIG, "%s: [sms] %s: %s", cfg->path, key, e->message);
 		g_error_free(e);
 	} else {
@@ -101,8 +106,8 @@ cd_sms_settings_load(const cd_config *cfg, cd_sms_settings *out, GError **error)
 	     num(cfg, "per_number_hourly", 5, 0, &out->per_number_hourly, error) &&
 	     num(cfg, "per_number_daily", 20, 0, &out->per_number_daily, error) &&
 	     num(cfg, "join_window_hours", 72, 0, &out->join_window_hours, error) &&
-	     file_text(cfg, "password_file", &out->password, error) &&
-	     file_text(cfg, "auth_token_file", &out->auth_token, error);
+	     file_text(cfg, "password_file", TRUE, &out->password, error) &&
+	     file_text(cfg, "auth_token_file", out->transport == CD_SMS_TWILIO, &out->auth_token, error);
 	if (ok && out->transport == CD_SMS_KANNEL && out->url == NULL) {
 		g_set_error(error, CD_ERROR, CD_ERROR_CONFIG, "%s: [sms] provider = kannel needs url (the sendsms URL)",
 		            cfg->path);

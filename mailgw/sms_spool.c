@@ -79,7 +79,8 @@ parse_smstools(spool_file *f, const char *data, gsize len)
 		*colon = '\0';
 		char *name = g_strstrip(*l), *value = g_strstrip(colon + 1);
 		if (g_ascii_strcasecmp(name, "From") == 0)
-			f->from = g_strdup(value);
+			/* smstools writes international numbers without their + */
+			f->from = g_ascii_isdigit(value[0]) && value[0] != '0' ? g_strconcat("+", value, NULL) : g_strdup(value);
 		else if (g_ascii_strcasecmp(name, "Alphabet") == 0)
 			alphabet = g_strdup(value);
 		else if (g_ascii_strcasecmp(name, "UDH-DATA") == 0)
