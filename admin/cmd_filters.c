@@ -6,7 +6,7 @@
 #include "customer.h"
 #include "log.h"
 #include "mime.h"
-#include "phone.h"
+#include "smsconf.h"
 #include "result.h"
 #include "rules.h"
 #include "util.h"
@@ -409,9 +409,7 @@ filters_test(int argc, char **argv)
 	const char *channel = sms ? "sms" : "email";
 	if (sms) {
 		m = cd_message_new();
-		char *country = cfg ? g_key_file_get_string(cfg->keyfile, "sms", "default_country", NULL) : NULL;
-		char *number = cd_phone_normalize(argv[3], country ? g_strstrip(country) : "DE");
-		g_free(country);
+		char *number = cd_sms_normalize_number(cfg, argv[3]);
 		m->from.addr = number ? number : g_strdup(argv[3]);
 		m->text = cd_utf8_clean(argv[4], -1);
 		m->reply_text = g_strdup(m->text);

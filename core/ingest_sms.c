@@ -3,7 +3,7 @@
 #include "audit.h"
 #include "customer.h"
 #include "notify.h"
-#include "phone.h"
+#include "smsconf.h"
 #include "rawstore.h"
 #include "ruleapply.h"
 #include "result.h"
@@ -35,19 +35,6 @@ config_int(const cd_config *cfg, const char *key, gint64 def)
 	if (cfg == NULL || !g_key_file_has_key(cfg->keyfile, "sms", key, NULL))
 		return def;
 	return g_key_file_get_int64(cfg->keyfile, "sms", key, NULL);
-}
-
-static char *
-default_country(const cd_config *cfg)
-{
-	char *c = cfg ? g_key_file_get_string(cfg->keyfile, "sms", "default_country", NULL) : NULL;
-	if (c)
-		g_strstrip(c);
-	if (c == NULL || *c == '\0') {
-		g_free(c);
-		c = g_strdup("DE");
-	}
-	return c;
 }
 
 /* sms_message - the SMS as the pipeline's message: from is the number, the text is all of it,
@@ -396,9 +383,7 @@ cd_sms_ingest(cd_ingest_ctx *ctx, const cd_sms_in *in, cd_sms_outcome *out, GErr
 	GString *raw = raw_bytes(in);
 	char sha[65];
 	cd_sha256_hex(raw->str, raw->len, sha);
-	char *country = default_country(ctx->cfg);
-	char *number = cd_phone_normalize(in->from, country);
-	g_free(country);
+	char *number = cd_sms_normalize_number(ctx->cfg, in->from);
 	cd_raw_origin origin = {.channel = "sms", .source = in->source ? in->source : "sms", .recipient = in->to,
 	                        .source_ref = in->provider_id, .envelope_from = number ? number : in->from};
 	cd_raw_status rs;

@@ -1,5 +1,6 @@
 /* smsconf.c - the [sms] settings (see smsconf.h). */
 #include "smsconf.h"
+#include "phone.h"
 #include "result.h"
 
 #include <sodium.h>
@@ -145,4 +146,22 @@ cd_sms_settings_clear(cd_sms_settings *s)
 	g_free(s->inbound_token);
 	g_strfreev(s->agent_priorities);
 	memset(s, 0, sizeof *s);
+}
+
+char *
+cd_sms_default_country(const cd_config *cfg)
+{
+	char *c = cfg ? str(cfg->keyfile, "default_country", NULL) : NULL;
+	return c ? c : g_strdup("DE");
+}
+
+char *
+cd_sms_normalize_number(const cd_config *cfg, const char *text)
+{
+	if (text == NULL)
+		return NULL;
+	char *country = cd_sms_default_country(cfg);
+	char *n = cd_phone_normalize(text, country);
+	g_free(country);
+	return n;
 }

@@ -31,6 +31,14 @@ typedef struct {
 	char **agent_priorities;    /* priorities whose new tickets are texted to agents (default urgent high) */
 } cd_sms_settings;
 
+/* cd_sms_default_country - [sms] default_country (default DE), newly allocated: the region of
+ * numbers written nationally (phone.h). */
+char *cd_sms_default_country(const cd_config *cfg);
+
+/* cd_sms_normalize_number - text as E.164 in the configured default country (else its digits, see
+ * cd_phone_normalize); NULL for NULL or no digits. */
+char *cd_sms_normalize_number(const cd_config *cfg, const char *text);
+
 gboolean cd_sms_settings_load(const cd_config *cfg, cd_sms_settings *out, GError **error);
 void cd_sms_settings_clear(cd_sms_settings *s);
 
