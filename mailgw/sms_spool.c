@@ -172,6 +172,13 @@ by_part(gconstpointer a, gconstpointer b)
 	return x->part < y->part ? -1 : x->part > y->part;
 }
 
+/* by_name - files in name order (smstools and gammu names start with the modem and the time) */
+static gint
+by_name(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 typedef struct {
 	guint files, taken, duplicates, waiting, failed;
 } spool_stats;
@@ -182,8 +189,14 @@ take_group(engine_ctx *e, GPtrArray *files, spool_stats *st, GError **error)
 {
 	g_ptr_array_sort(files, by_part);
 	GString *text = g_string_new(NULL);
-	for (guint i = 0; i < files->len; i++)
-		g_string_append(text, ((spool_file *)g_ptr_array_index(files, i))->text);
+	for (guint i = 0; i < files->len; i++) {
+		const char *part = ((spool_file *)g_ptr_array_index(files, i))->text;
+		gsize n = strlen(part);
+		/* a part's file may end in a line break that is not part of the text */
+		if (files->len > 1 && n > 0 && part[n - 1] == '\n')
+			n--;
+		g_string_append_len(text, part, (gssize)n);
+	}
 	const spool_file *first = g_ptr_array_index(files, 0);
 	char *ref = g_path_get_basename(first->path);
 	cd_sms_in in = {.from = first->from, .text = text->str, .source = "sms-spool", .provider_id = ref};
@@ -221,7 +234,7 @@ drain(engine_ctx *e, const char *dir, spool_stats *st, GError **error)
 		if (name[0] != '.')
 			g_ptr_array_add(names, g_strdup(name));
 	g_dir_close(d);
-	g_ptr_array_sort(names, (GCompareFunc)g_strcmp0);
+	g_ptr_array_sort(names, by_name);
 	/* whole messages in name order; parts gathered by group */
 	GHashTable *groups = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
 	GPtrArray *order = g_ptr_array_new_with_free_func(g_free); /* group keys, first seen first */
