@@ -20,6 +20,19 @@ s = s.replace("# spool_dir = /var/spool/sms/outgoing", "spool_dir = " + out)
 open(p, "w").write(s)
 PY
 
+# --- templates check: an SMS template that can exceed the segment cap fails ---
+S="$T/cd/templates/sms/en/status_reply.txt"
+cp "$S" "$T/status_reply.orig"
+printf '{{site.name}}: {{ref}} is {{state}}. %s\n' "$(printf 'Thank you for your patience, we are working on it. %.0s' 1 2 3 4 5 6 7 8)" >"$S"
+set +e; "$CAREDESK" templates check >"$T/tc.out"; rc=$?; set -e
+check "a template over the cap: exit 65" 65 "$rc"
+grep -q "sms/en/status_reply.txt:1:1: can take 4 SMS segments" "$T/tc.out" && ok "it names the file and the segments" || fail "check said: $(cat "$T/tc.out")"
+sed -i 's/^max_segments = 3/max_segments = 4/' "$T/cd/caredesk.conf"
+check "within a cap of 4: clean" 0 "$(set +e; "$CAREDESK" templates check >/dev/null; echo $?)"
+sed -i 's/^max_segments = 4/max_segments = 3/' "$T/cd/caredesk.conf"
+cp "$T/status_reply.orig" "$S"
+check "the shipped templates fit" 0 "$(set +e; "$CAREDESK" templates check >/dev/null; echo $?)"
+
 # --- spool in ---
 printf 'From: 4915111111111\nFrom_TOA: 91 international, ISDN/telephone\nSent: 26-11-23 10:00:00\nAlphabet: ISO\n\nMy printer\nis on fire\n' >"$T/in/GSM1.a1"
 # a concatenated message in two parts (UDH IEI 00, reference 0x2A), the second part first by name
