@@ -173,7 +173,7 @@ reply_address(gint64 ticket_id, const char *recipient)
 
 typedef struct {
 	gint64 id;
-	char *email, *name, *login;
+	char *email, *name, *login, *phone;
 } agent_row;
 
 static void
@@ -183,6 +183,7 @@ agent_row_free(gpointer p)
 	g_free(a->email);
 	g_free(a->name);
 	g_free(a->login);
+	g_free(a->phone);
 	g_free(a);
 }
 
@@ -191,7 +192,7 @@ static GPtrArray *
 agents(cd_store *store, gint64 agent_id, GError **error)
 {
 	sqlite3_stmt *st = cd_store_stmt(store,
-	                                 "SELECT id, email, name, login FROM agents WHERE active = 1 AND (?1 = 0 OR id = ?1) "
+	                                 "SELECT id, email, name, login, phone FROM agents WHERE active = 1 AND (?1 = 0 OR id = ?1) "
 	                                 "ORDER BY id",
 	                                 error);
 	if (st == NULL)
@@ -205,6 +206,7 @@ agents(cd_store *store, gint64 agent_id, GError **error)
 		a->email = cd_col_dup(st, 1);
 		a->name = cd_col_dup(st, 2);
 		a->login = cd_col_dup(st, 3);
+		a->phone = cd_col_dup(st, 4);
 		g_ptr_array_add(list, a);
 	}
 	sqlite3_reset(st);
@@ -224,6 +226,17 @@ agent_vars(const agent_row *a)
 	return o;
 }
 
+/* agent_ticket_vars - what every agent notification shows: the ticket, the agent, the message. */
+static JsonObject *
+agent_ticket_vars(const ticket_info *t, const agent_row *a, const cd_message *m)
+{
+	JsonObject *vars = json_object_new();
+	json_object_set_object_member(vars, "ticket", json_object_ref(t->obj));
+	json_object_set_object_member(vars, "agent", agent_vars(a));
+	json_object_set_object_member(vars, "message", message_vars(m ? m->reply_text : NULL, m));
+	return vars;
+}
+
 /* notify_agents - kind to each agent (or only agent_id), each with their own reply address. */
 static gboolean
 notify_agents(cd_store *store, const char *kind, gint64 ticket_id, gint64 agent_id, gint64 message_id,
@@ -235,10 +248,7 @@ notify_agents(cd_store *store, const char *kind, gint64 ticket_id, gint64 agent_
 	gboolean ok = TRUE;
 	for (guint i = 0; ok && i < list->len; i++) {
 		const agent_row *a = g_ptr_array_index(list, i);
-		JsonObject *vars = json_object_new();
-		json_object_set_object_member(vars, "ticket", json_object_ref(t->obj));
-		json_object_set_object_member(vars, "agent", agent_vars(a));
-		json_object_set_object_member(vars, "message", message_vars(m ? m->reply_text : NULL, m));
+		JsonObject *vars = agent_ticket_vars(t, a, m);
 		json_object_set_array_member(vars, "attachments", attachment_vars(m));
 		json_object_set_string_member(vars, "commands_help", cd_acmd_help());
 		if (t->customer_email) {
@@ -341,30 +351,16 @@ text_agents(cd_store *store, gint64 ticket_id, gint64 message_id, const ticket_i
 	const char *priority = json_object_get_string_member_with_default(t->obj, "priority", NULL);
 	if (!texted_priority(priority))
 		return TRUE;
-	sqlite3_stmt *st = cd_store_stmt(store,
-	                                 "SELECT id, phone, name, login FROM agents WHERE active = 1 AND phone IS NOT NULL "
-	                                 "AND phone != '' ORDER BY id",
-	                                 error);
-	if (st == NULL)
+	GPtrArray *list = agents(store, 0, error);
+	if (list == NULL)
 		return FALSE;
-	GPtrArray *list = g_ptr_array_new_with_free_func(agent_row_free);
-	gboolean row, ok;
-	while ((ok = cd_store_step(store, st, &row, error)) && row) {
-		agent_row *a = g_new0(agent_row, 1);
-		a->id = sqlite3_column_int64(st, 0);
-		a->email = cd_col_dup(st, 1); /* the phone, here */
-		a->name = cd_col_dup(st, 2);
-		a->login = cd_col_dup(st, 3);
-		g_ptr_array_add(list, a);
-	}
-	sqlite3_reset(st);
+	gboolean ok = TRUE;
 	for (guint i = 0; ok && i < list->len; i++) {
 		const agent_row *a = g_ptr_array_index(list, i);
-		JsonObject *vars = json_object_new();
-		json_object_set_object_member(vars, "ticket", json_object_ref(t->obj));
-		json_object_set_object_member(vars, "agent", agent_vars(a));
-		json_object_set_object_member(vars, "message", message_vars(m ? m->reply_text : NULL, m));
-		cd_outbox_msg msg = {.channel = "sms", .kind = "agent_sms_ticket", .recipient = a->email,
+		if (a->phone == NULL || *a->phone == '\0')
+			continue;
+		JsonObject *vars = agent_ticket_vars(t, a, m);
+		cd_outbox_msg msg = {.channel = "sms", .kind = "agent_sms_ticket", .recipient = a->phone,
 		                     .ticket_id = ticket_id, .agent_id = a->id, .cause_message_id = message_id,
 		                     .vars = vars, .lang = "en"};
 		ok = enqueue(&msg, error);

@@ -290,6 +290,50 @@ test_ingest(void)
 	fixture_clear(&f);
 }
 
+/* an urgent ticket is texted to agents with a phone; an agent's SMS answer reaches the customer */
+static void
+test_agent_sms(void)
+{
+	fixture f;
+	fixture_init(&f);
+	char *dir = g_build_filename(g_getenv("CAREDESK_SRC"), "filters", NULL);
+	GError *error = NULL;
+	f.ctx.rules = cd_rules_load(dir, &error);
+	g_assert_no_error(error);
+	g_free(dir);
+	tu_exec(f.store, "INSERT INTO agents(login, email, name, phone, created_at) VALUES "
+	                 "('ana', 'ana@example.test', 'Ana', '+4917612345678', 1), "
+	                 "('ben', 'ben@example.test', 'Ben', NULL, 1)");
+	cd_sms_outcome out;
+	text_in(&f, "+4915177777777", "Urgent: the server room is flooded", "u1", &out);
+	gint64 t = out.ticket_id;
+	char *prio = tu_text_id(f.store, "SELECT priority FROM tickets WHERE id = ?1", t);
+	g_assert_cmpstr(prio, ==, "urgent");
+	g_free(prio);
+	g_assert_cmpint(tu_int(f.store, "SELECT count(*) FROM outbox WHERE kind = 'agent_sms_ticket' "
+	                                "AND recipient = '+4917612345678' AND state = 'queued'"),
+	                ==, 1);
+	g_assert_cmpint(tu_int(f.store, "SELECT count(*) FROM outbox WHERE kind = 'agent_sms_ticket'"), ==, 1);
+	/* the agent answers by SMS: relayed to the customer (who has no mail address: by SMS) */
+	text_in(&f, "+49 176 12345678", "We are on our way", "u2", &out);
+	g_assert_cmpstr(out.what, ==, "agent reply");
+	g_assert_cmpint(out.ticket_id, ==, t);
+	char *body = tu_text(f.store, "SELECT body_text FROM outbox WHERE kind = 'agent_reply' AND channel = 'sms' "
+	                              "AND recipient = '+4915177777777'");
+	g_assert_nonnull(strstr(body, "We are on our way"));
+	g_free(body);
+	char *st = tu_text_id(f.store, "SELECT status FROM tickets WHERE id = ?1", t);
+	g_assert_cmpstr(st, ==, "pending");
+	g_free(st);
+	/* an agent's SMS without a notification to answer is kept, not relayed */
+	tu_exec(f.store, "UPDATE agents SET phone = '+4917600000000' WHERE login = 'ben'");
+	text_in(&f, "+4917600000000", "Hello?", "u3", &out);
+	g_assert_cmpint(out.ticket_id, ==, 0);
+	g_assert_cmpint(tu_int(f.store, "SELECT count(*) FROM outbox WHERE kind = 'agent_reply'"), ==, 1);
+	cd_ruleset_unref(f.ctx.rules);
+	fixture_clear(&f);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -299,5 +343,6 @@ main(int argc, char **argv)
 	g_test_add_func("/sms/keywords", test_keywords);
 	g_test_add_func("/sms/signature", test_signature);
 	g_test_add_func("/sms/ingest", test_ingest);
+	g_test_add_func("/sms/agent", test_agent_sms);
 	return g_test_run();
 }
