@@ -254,6 +254,35 @@ open_ticket(sms_job *j, gint64 *ticket_id, GError **error)
 	return TRUE;
 }
 
+/* text_answers - the rules' reply and sms kinds, by SMS to the sender (an SMS is answered by SMS);
+ * with none, fallback (may be NULL). */
+static gboolean
+text_answers(sms_job *j, const cd_rule_decision *dec, gint64 ticket_id, const char *fallback, GError **error)
+{
+	GPtrArray *lists[] = {dec->replies, dec->sms};
+	guint n = 0;
+	gboolean ok = TRUE;
+	for (gsize l = 0; l < G_N_ELEMENTS(lists); l++)
+		for (guint i = 0; ok && lists[l] && i < lists[l]->len; i++, n++)
+			ok = cd_notify_sms(j->ctx->store, g_ptr_array_index(lists[l], i), j->number, ticket_id,
+			                   j->sender.customer_id, j->out->message_id, NULL, NULL, error);
+	if (ok && n == 0 && fallback)
+		ok = cd_notify_sms(j->ctx->store, fallback, j->number, ticket_id, j->sender.customer_id, j->out->message_id,
+		                   NULL, NULL, error);
+	return ok;
+}
+
+/* agents_only - the decision as the mail notifications see it: without answers to the customer
+ * (text_answers sends those by SMS). A shallow copy: not to be cleared. */
+static cd_rule_decision
+agents_only(const cd_rule_decision *dec)
+{
+	cd_rule_decision d = *dec;
+	d.replies = NULL;
+	d.sms = NULL;
+	return d;
+}
+
 static gboolean
 join(sms_job *j, gint64 ticket_id, const cd_rule_decision *dec, GError **error)
 {
@@ -274,11 +303,10 @@ join(sms_job *j, gint64 ticket_id, const cd_rule_decision *dec, GError **error)
 		ok = cd_audit(store, &ev, error);
 		g_free(note);
 	}
-	/* agents hear of it as of a mail reply; the rules' reply kinds go by mail, their sms kinds by SMS */
-	ok = ok && cd_notify_customer_reply(store, ticket_id, j->out->message_id, j->m, dec, error);
-	for (guint i = 0; ok && dec->sms && i < dec->sms->len; i++)
-		ok = cd_notify_sms(store, g_ptr_array_index(dec->sms, i), j->number, ticket_id, j->sender.customer_id,
-		                   j->out->message_id, NULL, NULL, error);
+	/* agents hear of it as of a mail reply; the rules' answers go by SMS */
+	cd_rule_decision agents = agents_only(dec);
+	ok = ok && cd_notify_customer_reply(store, ticket_id, j->out->message_id, j->m, &agents, error) &&
+	     text_answers(j, dec, ticket_id, NULL, error);
 	g_free(status);
 	return ok;
 }
@@ -299,22 +327,15 @@ new_ticket(sms_job *j, const cd_rule_decision *dec, GError **error)
 	                   .channel = "sms"};
 	cd_actor actor = actor_of(j);
 	j->out->what = "new ticket";
-	gboolean ok = cd_ticket_create(store, &t, &actor, &j->out->ticket_id, error) &&
-	              cd_ingest_apply_decision(j->ctx, dec, j->out->ticket_id, TRUE, j->sender.customer_id, j->m, error) &&
-	              store_message(j, j->out->ticket_id, NULL, error) &&
-	              /* agents by mail (and by SMS for urgent ones); the customer by SMS, below */
-	              cd_notify_new_ticket(store, j->out->ticket_id, j->out->message_id, j->m, TRUE, dec, error);
+	cd_rule_decision agents = agents_only(dec);
 	/* an RMA or activation answers itself (its own templates); other tickets are acknowledged */
 	gboolean answered = g_strcmp0(dec->type, "rma") == 0 || g_strcmp0(dec->type, "activation") == 0;
-	if (dec->sms && dec->sms->len) {
-		for (guint i = 0; ok && i < dec->sms->len; i++)
-			ok = cd_notify_sms(store, g_ptr_array_index(dec->sms, i), j->number, j->out->ticket_id,
-			                   j->sender.customer_id, j->out->message_id, NULL, NULL, error);
-	} else if (ok && !answered) {
-		ok = cd_notify_sms(store, "ticket_ack", j->number, j->out->ticket_id, j->sender.customer_id,
-		                   j->out->message_id, NULL, NULL, error);
-	}
-	return ok;
+	return cd_ticket_create(store, &t, &actor, &j->out->ticket_id, error) &&
+	       cd_ingest_apply_decision(j->ctx, dec, j->out->ticket_id, TRUE, j->sender.customer_id, j->m, error) &&
+	       store_message(j, j->out->ticket_id, NULL, error) &&
+	       /* agents by mail (and by SMS for urgent ones); the customer by SMS */
+	       cd_notify_new_ticket(store, j->out->ticket_id, j->out->message_id, j->m, TRUE, &agents, error) &&
+	       text_answers(j, dec, j->out->ticket_id, answered ? NULL : "ticket_ack", error);
 }
 
 /* by_rules - the filter rules (channel sms), then join or open a ticket. */

@@ -400,6 +400,23 @@ cd_notify_sms(cd_store *store, const char *kind, const char *number, gint64 tick
 	return ok;
 }
 
+/* customer_texts - a rule's sms "KIND"s to the ticket's customer, when they have a phone number. */
+static gboolean
+customer_texts(cd_store *store, gint64 ticket_id, gint64 message_id, const ticket_info *t, const cd_rule_decision *d,
+               GError **error)
+{
+	if (d == NULL || d->sms == NULL || d->sms->len == 0 || t->customer_id == 0)
+		return TRUE;
+	char *phone = NULL;
+	gboolean ok = cd_store_lookup_text(store, "SELECT phone FROM customers WHERE id = ?", NULL, t->customer_id, &phone,
+	                                   error);
+	for (guint i = 0; ok && phone && i < d->sms->len; i++)
+		ok = cd_notify_sms(store, g_ptr_array_index(d->sms, i), phone, ticket_id, t->customer_id, message_id, NULL,
+		                   NULL, error);
+	g_free(phone);
+	return ok;
+}
+
 gboolean
 cd_notify_new_ticket(cd_store *store, gint64 ticket_id, gint64 message_id, const cd_message *m, gboolean never_answer,
                      const cd_rule_decision *d, GError **error)
@@ -416,7 +433,8 @@ cd_notify_new_ticket(cd_store *store, gint64 ticket_id, gint64 message_id, const
 		g_ptr_array_add(kinds, g_ptr_array_index(d->replies, i));
 	if (kinds->len == 0)
 		g_ptr_array_add(kinds, "ticket_ack");
-	gboolean ok = never_answer || customer_replies(ticket_id, message_id, m, &t, kinds, d, error);
+	gboolean ok = never_answer || (customer_replies(ticket_id, message_id, m, &t, kinds, d, error) &&
+	                               customer_texts(store, ticket_id, message_id, &t, d, error));
 	g_ptr_array_unref(kinds);
 	ok = ok && notify_agents(store, "agent_new_ticket", ticket_id, 0, message_id, &t, m, error);
 	ok = ok && text_agents(store, ticket_id, message_id, &t, m, error);
@@ -448,6 +466,7 @@ cd_notify_customer_reply(cd_store *store, gint64 ticket_id, gint64 message_id, c
 	}
 	g_hash_table_unref(ids);
 	ok = ok && (d == NULL || d->replies == NULL || customer_replies(ticket_id, message_id, m, &t, d->replies, d, error));
+	ok = ok && customer_texts(store, ticket_id, message_id, &t, d, error);
 	ticket_info_clear(&t);
 	return ok;
 }

@@ -334,6 +334,37 @@ test_agent_sms(void)
 	fixture_clear(&f);
 }
 
+/* a rule's sms "KIND" answers an SMS with that template instead of the acknowledgement */
+static void
+test_rule_sms(void)
+{
+	fixture f;
+	fixture_init(&f);
+	char *dir = tu_tempdir();
+	char *file = g_build_filename(dir, "10-sms.rules", NULL);
+	g_assert_true(g_file_set_contents(file, "rule \"printers\"\n  when channel == sms and body ~ /printer/i\n"
+	                                        "  then tag printer\n       sms \"sms_help\"\n",
+	                                  -1, NULL));
+	GError *error = NULL;
+	f.ctx.rules = cd_rules_load(dir, &error);
+	g_assert_no_error(error);
+	cd_sms_outcome out;
+	text_in(&f, "+4915188888888", "my printer jams", "r1", &out);
+	g_assert_cmpint(sent_to(&f, "+4915188888888", "sms_help"), ==, 1);
+	g_assert_cmpint(sent_to(&f, "+4915188888888", "ticket_ack"), ==, 0);
+	g_assert_cmpint(tu_int_id(f.store, "SELECT count(*) FROM ticket_tags WHERE ticket_id = ?1 AND tag = 'printer'",
+	                          out.ticket_id),
+	                ==, 1);
+	/* a reply in the window: the rule's SMS again, no second acknowledgement */
+	text_in(&f, "+4915188888888", "printer still jams", "r2", &out);
+	g_assert_cmpstr(out.what, ==, "reply");
+	g_assert_cmpint(sent_to(&f, "+4915188888888", "sms_help"), ==, 2);
+	cd_ruleset_unref(f.ctx.rules);
+	g_free(file);
+	g_free(dir);
+	fixture_clear(&f);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -344,5 +375,6 @@ main(int argc, char **argv)
 	g_test_add_func("/sms/signature", test_signature);
 	g_test_add_func("/sms/ingest", test_ingest);
 	g_test_add_func("/sms/agent", test_agent_sms);
+	g_test_add_func("/sms/rule-sms", test_rule_sms);
 	return g_test_run();
 }
