@@ -16,6 +16,7 @@ s = open(p).read()
 s = s.replace("listen = 127.0.0.1:8080", "listen = 127.0.0.1:14181")
 s = s.replace("base_url = http://127.0.0.1:8080", "base_url = http://127.0.0.1:14181")
 s = s.replace("# provider = kannel", "provider = spool")
+s = s.replace("busy_timeout_ms = 5000", "busy_timeout_ms = 300")
 s = s.replace("# spool_dir = /var/spool/sms/outgoing", "spool_dir = " + out)
 open(p, "w").write(s)
 PY
@@ -99,6 +100,13 @@ check "bad signature: 403" 403 "$(post /sms/twilio "$SIG" From=+4915166666666 To
 check "bad signature: nothing taken in" 0 "$(sql "SELECT count(*) FROM messages WHERE body_full = 'Forged'")"
 check "bad signature: audited" 1 "$(sql "SELECT count(*) FROM audit_events WHERE entity = 'webhook' AND action = 'refused'")"
 check "no signature: 403" 403 "$(curl -s -o /dev/null -w '%{http_code}' --data 'From=%2B49151&Body=x' "http://$WEB/sms/twilio")"
+# a transient failure (the database locked past the busy timeout) answers 503, so the gateway retries
+SIG3=$(sign "$U" From=+4915177777777 Body=while-locked MessageSid=SM0003)
+hold_db_lock 2
+check "database locked: 503" 503 "$(post /sms/twilio "$SIG3" From=+4915177777777 Body=while-locked MessageSid=SM0003)"
+wait $HOLDER
+check "the retry after the lock: 200" 200 "$(post /sms/twilio "$SIG3" From=+4915177777777 Body=while-locked MessageSid=SM0003)"
+check "taken in once" 1 "$(sql "SELECT count(*) FROM messages WHERE body_full = 'while-locked'")"
 sql "UPDATE outbox SET provider_ref = 'SMabc' WHERE recipient = '+4915111111111'"
 SU="http://$WEB/sms/twilio/status"
 check "signed status callback: 200" 200 "$(post /sms/twilio/status "$(sign "$SU" MessageSid=SMabc MessageStatus=undelivered)" MessageSid=SMabc MessageStatus=undelivered)"

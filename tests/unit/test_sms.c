@@ -4,6 +4,7 @@
 #include "ingest_sms.h"
 #include "notify.h"
 #include "phone.h"
+#include "result.h"
 #include "smsenc.h"
 #include "smskw.h"
 #include "smssig.h"
@@ -172,6 +173,20 @@ test_signature(void)
 	g_assert_cmpstr(cd_form_get(p, "x"), ==, "");
 	g_assert_cmpstr(cd_form_get(p, "bad"), ==, "%zz");
 	g_ptr_array_unref(p);
+}
+
+/* result.c: which HTTP answers of an SMS gateway are worth retrying */
+static void
+test_http_classification(void)
+{
+	g_assert_true(cd_http_is_transient(0));    /* no answer: refused, timeout */
+	g_assert_true(cd_http_is_transient(503));
+	g_assert_true(cd_http_is_transient(500));
+	g_assert_true(cd_http_is_transient(429));
+	g_assert_true(cd_http_is_transient(403));  /* our credentials: the admin fixes them, the SMS waits */
+	g_assert_false(cd_http_is_transient(400)); /* Twilio: invalid number */
+	g_assert_false(cd_http_is_transient(404));
+	g_assert_false(cd_http_is_transient(202));
 }
 
 /* ---- ingestion on a database ---- */
@@ -373,6 +388,7 @@ main(int argc, char **argv)
 	g_test_add_func("/sms/segments", test_segments);
 	g_test_add_func("/sms/keywords", test_keywords);
 	g_test_add_func("/sms/signature", test_signature);
+	g_test_add_func("/sms/http-classification", test_http_classification);
 	g_test_add_func("/sms/ingest", test_ingest);
 	g_test_add_func("/sms/agent", test_agent_sms);
 	g_test_add_func("/sms/rule-sms", test_rule_sms);
