@@ -87,6 +87,18 @@ load_ticket(cd_store *store, gint64 ticket_id, ticket_info *t, GError **error)
 	return TRUE;
 }
 
+/* add_ticket_vars - vars.ticket of ticket_id. */
+static gboolean
+add_ticket_vars(cd_store *store, JsonObject *vars, gint64 ticket_id, GError **error)
+{
+	ticket_info t;
+	if (!load_ticket(store, ticket_id, &t, error))
+		return FALSE;
+	json_object_set_object_member(vars, "ticket", json_object_ref(t.obj));
+	ticket_info_clear(&t);
+	return TRUE;
+}
+
 static JsonObject *
 message_vars(const char *text, const cd_message *m)
 {
@@ -377,15 +389,7 @@ cd_notify_sms(cd_store *store, const char *kind, const char *number, gint64 tick
 	if (installed == NULL)
 		return TRUE;
 	JsonObject *vars = json_object_new();
-	gboolean ok = TRUE;
-	if (ticket_id) {
-		ticket_info t;
-		ok = load_ticket(store, ticket_id, &t, error);
-		if (ok) {
-			json_object_set_object_member(vars, "ticket", json_object_ref(t.obj));
-			ticket_info_clear(&t);
-		}
-	}
+	gboolean ok = ticket_id == 0 || add_ticket_vars(store, vars, ticket_id, error);
 	if (extra) {
 		GList *names = json_object_get_members(extra);
 		for (GList *l = names; l; l = l->next)
@@ -675,12 +679,7 @@ cd_notify_rma(cd_store *store, gint64 rma_id, const char *event, GError **error)
 	gboolean ok = TRUE;
 	char *reply_to = NULL;
 	if (ticket_id) {
-		ticket_info t;
-		ok = load_ticket(store, ticket_id, &t, error);
-		if (ok) {
-			json_object_set_object_member(vars, "ticket", json_object_ref(t.obj));
-			ticket_info_clear(&t);
-		}
+		ok = add_ticket_vars(store, vars, ticket_id, error);
 		if (email)
 			reply_to = reply_address(ticket_id, email);
 	}

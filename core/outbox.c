@@ -166,37 +166,20 @@ add_common(const cd_outbox_ctx *ctx, const cd_outbox_msg *msg, JsonObject *vars,
 	return lang;
 }
 
-/* auto_replies_today - automatic answers queued or sent to recipient in the last 24 hours. */
+/* sent_since - rows queued or sent to recipient since t: automatic answers (the mail limit) or
+ * SMS (the per-number limits). */
 static gboolean
-auto_replies_today(cd_store *store, const char *recipient, gint64 *n, GError **error)
+sent_since(cd_store *store, const char *recipient, gboolean sms, gint64 since, gint64 *n, GError **error)
 {
 	sqlite3_stmt *st = cd_store_stmt(store,
-	                                 "SELECT count(*) FROM outbox WHERE recipient = ? AND auto_reply = 1 "
-	                                 "AND created_at > ? AND state IN ('queued','sending','sent')",
+	                                 sms ? "SELECT count(*) FROM outbox WHERE recipient = ? AND channel = 'sms' "
+	                                       "AND created_at > ? AND state IN ('queued','sending','sent')"
+	                                     : "SELECT count(*) FROM outbox WHERE recipient = ? AND auto_reply = 1 "
+	                                       "AND created_at > ? AND state IN ('queued','sending','sent')",
 	                                 error);
 	if (st == NULL)
 		return FALSE;
 	sqlite3_bind_text(st, 1, recipient, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, cd_now() - 86400);
-	gboolean row;
-	if (!cd_store_step(store, st, &row, error))
-		return FALSE;
-	*n = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return TRUE;
-}
-
-/* sms_count_since - SMS queued or sent to number since t. */
-static gboolean
-sms_count_since(cd_store *store, const char *number, gint64 since, gint64 *n, GError **error)
-{
-	sqlite3_stmt *st = cd_store_stmt(store,
-	                                 "SELECT count(*) FROM outbox WHERE recipient = ? AND channel = 'sms' "
-	                                 "AND created_at > ? AND state IN ('queued','sending','sent')",
-	                                 error);
-	if (st == NULL)
-		return FALSE;
-	sqlite3_bind_text(st, 1, number, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, since);
 	gboolean row;
 	if (!cd_store_step(store, st, &row, error))
@@ -229,13 +212,13 @@ sms_suppressed(const cd_outbox_ctx *ctx, const cd_outbox_msg *msg, const char **
 		return TRUE;
 	}
 	gint64 n = 0, now = cd_now();
-	if (!sms_count_since(ctx->store, msg->recipient, now - 3600, &n, error))
+	if (!sent_since(ctx->store, msg->recipient, TRUE, now - 3600, &n, error))
 		return FALSE;
 	if (n >= sms_key(ctx, "per_number_hourly", 5)) {
 		*reason = "SMS to this number reached the hourly limit";
 		return TRUE;
 	}
-	if (!sms_count_since(ctx->store, msg->recipient, now - 86400, &n, error))
+	if (!sent_since(ctx->store, msg->recipient, TRUE, now - 86400, &n, error))
 		return FALSE;
 	if (n >= sms_key(ctx, "per_number_daily", 20))
 		*reason = "SMS to this number reached the daily limit";
@@ -318,7 +301,7 @@ cd_outbox_enqueue(const cd_outbox_ctx *ctx, const cd_outbox_msg *msg, gint64 *ro
 	}
 	if (ok && reason == NULL && msg->auto_reply && !sms) {
 		gint64 n = 0;
-		ok = auto_replies_today(ctx->store, msg->recipient, &n, error);
+		ok = sent_since(ctx->store, msg->recipient, FALSE, cd_now() - 86400, &n, error);
 		gint64 limit = ctx->mail ? ctx->mail->auto_reply_per_day : 5;
 		if (ok && n >= limit) {
 			reason = "automatic answers to this address reached the daily limit";
