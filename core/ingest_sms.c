@@ -449,6 +449,27 @@ cd_sms_ingest(cd_ingest_ctx *ctx, const cd_sms_in *in, cd_sms_outcome *out, GErr
 	return ok;
 }
 
+cd_message *
+cd_sms_raw_message(const cd_config *cfg, const void *bytes, gsize len)
+{
+	char *text = cd_utf8_clean(bytes, (gssize)len);
+	char *body = strstr(text, "\n\n");
+	if (body)
+		*body = '\0';
+	char *from = NULL;
+	char **lines = g_strsplit(text, "\n", -1);
+	for (char **l = lines; *l; l++)
+		if (g_str_has_prefix(*l, "X-SMS-From: "))
+			from = cd_sms_normalize_number(cfg, *l + strlen("X-SMS-From: "));
+	g_strfreev(lines);
+	char sha[65];
+	cd_sha256_hex(bytes, len, sha);
+	cd_message *m = sms_message(from ? from : "", body ? body + 2 : "", sha, len);
+	g_free(from);
+	g_free(text);
+	return m;
+}
+
 gboolean
 cd_sms_take_in(cd_ingest_ctx *ctx, const cd_sms_in *in, cd_sms_outcome *out, GError **error)
 {

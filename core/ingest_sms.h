@@ -39,4 +39,8 @@ gboolean cd_sms_ingest(cd_ingest_ctx *ctx, const cd_sms_in *in, cd_sms_outcome *
  * committed: only then may the gateway be told 200 or the spool file be removed. */
 gboolean cd_sms_take_in(cd_ingest_ctx *ctx, const cd_sms_in *in, cd_sms_outcome *out, GError **error);
 
+/* cd_sms_raw_message - the message an SMS raw row holds (what cd_sms_ingest stored), as the rules
+ * see it: from the sender's number (normalised with cfg), the text. For `caredesk reprocess`. */
+cd_message *cd_sms_raw_message(const cd_config *cfg, const void *bytes, gsize len);
+
 #endif

@@ -46,6 +46,7 @@ printf 'From: 4915144444444\nAlphabet: UCS2\n\n' >"$T/in/GSM1.d1"
 printf 'Grüße 🔥' | iconv -f UTF-8 -t UTF-16BE >>"$T/in/GSM1.d1"
 # gammu-smsd: the sender in the name, UTF-16 with a byte-order mark
 printf 'Hallo aus gammu €' | iconv -f UTF-8 -t UTF-16 >"$T/in/IN20261123_100000_00_+4915155555555_00.txt"
+printf 'From: 4915188888888\nAlphabet: ISO\n\nRMA A1001 broken screen' >"$T/in/GSM1.e1"
 "$MAILGW" sms-spool "$T/in" >"$T/spool.out"
 cat "$T/spool.out"
 check "smstools text, lines kept" "My printer
@@ -54,9 +55,13 @@ check "concatenated parts joined in order" "First half, second half." "$(sql "SE
 check "UCS-2 decoded" "Grüße 🔥" "$(sql "SELECT body_full FROM messages WHERE from_addr = '+4915144444444'")"
 check "gammu file taken in" "Hallo aus gammu €" "$(sql "SELECT body_full FROM messages WHERE from_addr = '+4915155555555'")"
 check "a lone part stays in the folder, the rest is removed" "GSM1.c1" "$(ls "$T/in")"
-check "four SMS tickets" 4 "$(sql "SELECT count(*) FROM tickets WHERE channel = 'sms'")"
+check "five SMS tickets" 5 "$(sql "SELECT count(*) FROM tickets WHERE channel = 'sms'")"
+check "the RMA keyword typed its ticket" rma "$(sql "SELECT type FROM tickets WHERE subject LIKE 'SMS: RMA%'")"
 "$MAILGW" sms-spool "$T/in" >/dev/null
-check "running again takes nothing twice" 4 "$(sql "SELECT count(*) FROM tickets")"
+check "running again takes nothing twice" 5 "$(sql "SELECT count(*) FROM tickets")"
+"$CAREDESK" reprocess --since 2000-01-01 --json >"$T/reprocess.json"
+grep -q "Return request by SMS" "$T/reprocess.json" && ok "reprocess reads SMS as SMS (channel sms rules match)" ||
+	fail "reprocess: $(cat "$T/reprocess.json")"
 
 # --- spool out ---
 "$MAILGW" deliver --once --quiet
@@ -64,7 +69,7 @@ f="$T/out/caredesk-$(sql "SELECT id FROM outbox WHERE recipient = '+491511111111
 [ -f "$f" ] && ok "the answer is an smstools outgoing file" || fail "no $f in $(ls "$T/out")"
 check "smstools header: number without +" "To: 4915111111111" "$(head -1 "$f")"
 grep -q "T-000001" "$f" && ok "the acknowledgement names the ticket" || fail "outgoing file: $(cat "$f")"
-check "rows sent" 4 "$(sql "SELECT count(*) FROM outbox WHERE state = 'sent' AND channel = 'sms'")"
+check "every SMS row sent" 0 "$(sql "SELECT count(*) FROM outbox WHERE state != 'sent' AND channel = 'sms'")"
 
 # --- Twilio-style webhook ---
 "$CAREDESK_BIN/caredesk-web" >"$T/web.log" 2>&1 &
