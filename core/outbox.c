@@ -665,29 +665,41 @@ cd_outbox_set_provider_ref(cd_store *store, gint64 row_id, const char *ref, GErr
 }
 
 gboolean
-cd_outbox_delivery_report(cd_store *store, gint64 row_id, const char *provider_ref, const char *status,
-                          gboolean failed, gint64 *found_row, GError **error)
+cd_outbox_delivery_report(cd_store *store, gint64 row_id, const char *provider_ref, const cd_delivery_report *rep,
+                          gint64 *found_row, GError **error)
 {
 	*found_row = 0;
-	if (row_id == 0 && provider_ref &&
-	    !cd_store_lookup_id(store, "SELECT id FROM outbox WHERE provider_ref = ? AND channel = 'sms'", provider_ref, 0,
-	                        &row_id, error))
+	gint64 id = 0;
+	if (!cd_store_lookup_id(store,
+	                        row_id ? "SELECT id FROM outbox WHERE id = ? AND channel = 'sms'"
+	                               : "SELECT id FROM outbox WHERE provider_ref = ? AND channel = 'sms'",
+	                        row_id ? NULL : provider_ref, row_id, &id, error))
 		return FALSE;
-	if (row_id == 0)
+	if (id == 0)
 		return TRUE;
-	sqlite3_stmt *st = cd_store_stmt(store, "UPDATE outbox SET delivery_status = ? WHERE id = ? AND channel = 'sms'",
+	*found_row = id;
+	/* reports may arrive out of order: an interim one (accepted, buffered) never replaces a final one */
+	sqlite3_stmt *st = cd_store_stmt(store,
+	                                 "UPDATE outbox SET delivery_status = ?1 WHERE id = ?2 "
+	                                 "AND (?3 OR delivery_final IS NOT 1)",
 	                                 error);
 	if (st == NULL)
 		return FALSE;
-	sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, row_id);
+	sqlite3_bind_text(st, 1, rep->status, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, id);
+	sqlite3_bind_int(st, 3, rep->final);
 	if (!cd_store_run(store, st, error))
 		return FALSE;
-	if (cd_store_changes(store) == 0)
+	if (rep->final) {
+		st = cd_store_stmt(store, "UPDATE outbox SET delivery_final = 1 WHERE id = ?", error);
+		if (st == NULL)
+			return FALSE;
+		sqlite3_bind_int64(st, 1, id);
+		if (!cd_store_run(store, st, error))
+			return FALSE;
+	}
+	if (!rep->failed)
 		return TRUE;
-	*found_row = row_id;
-	if (!failed)
-		return TRUE;
-	cd_audit_event ev = {.entity = "outbox", .entity_id = row_id, .action = "sms_undelivered", .note = status};
+	cd_audit_event ev = {.entity = "outbox", .entity_id = id, .action = "sms_undelivered", .note = rep->status};
 	return cd_audit(store, &ev, error);
 }

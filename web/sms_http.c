@@ -173,13 +173,12 @@ twilio_mo(struct mg_connection *conn, void *data)
 
 /* record_report - a delivery report on its row, committed. */
 static int
-record_report(sms_web *w, struct mg_connection *conn, gint64 row_id, const char *ref, const char *status,
-              gboolean failed)
+record_report(sms_web *w, struct mg_connection *conn, gint64 row_id, const char *ref, const cd_delivery_report *rep)
 {
 	GError *error = NULL;
 	gint64 found = 0;
 	if (!cd_store_begin(w->store, &error) ||
-	    !cd_outbox_delivery_report(w->store, row_id, ref, status, failed, &found, &error) ||
+	    !cd_outbox_delivery_report(w->store, row_id, ref, rep, &found, &error) ||
 	    !cd_store_commit(w->store, &error)) {
 		cd_store_rollback(w->store);
 		int s = fail(conn, error);
@@ -192,20 +191,21 @@ record_report(sms_web *w, struct mg_connection *conn, gint64 row_id, const char 
 	return 200;
 }
 
-/* kannel_status - Kannel's DLR types: 1 delivered, 2 undelivered, 4 buffered, 8 SMSC accepted, 16
+/* kannel_report - Kannel's DLR types: 1 delivered, 2 undelivered, 4 buffered, 8 SMSC accepted, 16
  * SMSC rejected. */
-static const char *
-kannel_status(int code, gboolean *failed)
+static cd_delivery_report
+kannel_report(int code)
 {
-	*failed = code == 2 || code == 16;
+	cd_delivery_report r = {.final = code == 1 || code == 2 || code == 16, .failed = code == 2 || code == 16};
 	switch (code) {
-	case 1: return "delivered";
-	case 2: return "undelivered";
-	case 4: return "buffered";
-	case 8: return "accepted by SMSC";
-	case 16: return "rejected by SMSC";
-	default: return "unknown";
+	case 1: r.status = "delivered"; break;
+	case 2: r.status = "undelivered"; break;
+	case 4: r.status = "buffered"; break;
+	case 8: r.status = "accepted by SMSC"; break;
+	case 16: r.status = "rejected by SMSC"; break;
+	default: r.status = "unknown"; break;
 	}
+	return r;
 }
 
 static int
@@ -223,11 +223,9 @@ kannel_dlr(struct mg_connection *conn, void *data)
 	if (row <= 0 || given == NULL || g_ascii_strcasecmp(given, mac) != 0) {
 		status = refuse(w, conn, "Kannel delivery report", "bad row or mac");
 	} else {
-		gboolean failed;
-		const char *text = kannel_status((int)g_ascii_strtoll(cd_form_get(q, "status") ? cd_form_get(q, "status") : "0",
-		                                                      NULL, 10),
-		                                 &failed);
-		status = record_report(w, conn, row, NULL, text, failed);
+		const char *code = cd_form_get(q, "status");
+		cd_delivery_report rep = kannel_report((int)g_ascii_strtoll(code ? code : "0", NULL, 10));
+		status = record_report(w, conn, row, NULL, &rep);
 	}
 	g_mutex_unlock(&w->lock);
 	g_ptr_array_unref(q);
@@ -245,8 +243,10 @@ twilio_status(struct mg_connection *conn, void *data)
 		status = refuse(w, conn, "Twilio status callback", "bad or missing X-Twilio-Signature");
 	} else {
 		const char *st = cd_form_get(form, "MessageStatus");
-		gboolean failed = g_strcmp0(st, "failed") == 0 || g_strcmp0(st, "undelivered") == 0;
-		status = record_report(w, conn, 0, cd_form_get(form, "MessageSid"), st ? st : "unknown", failed);
+		cd_delivery_report rep = {.status = st ? st : "unknown"};
+		rep.failed = g_strcmp0(st, "failed") == 0 || g_strcmp0(st, "undelivered") == 0;
+		rep.final = rep.failed || g_strcmp0(st, "delivered") == 0;
+		status = record_report(w, conn, 0, cd_form_get(form, "MessageSid"), &rep);
 	}
 	g_mutex_unlock(&w->lock);
 	g_ptr_array_unref(form);

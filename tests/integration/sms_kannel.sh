@@ -3,8 +3,9 @@
 # ../shared/cookbook/kannel-test.sh): fakesmsc sends an MO, smsbox calls caredesk-web's get-url,
 # `caredesk-mailgw deliver` sends the answer through Kannel's sendsms and it comes out of fakesmsc;
 # the delivery report comes back on the outbox row. Then: STOP and nothing more to that number,
-# an activation code by SMS, RMA A1001 from the owner and from a stranger, and a flood of 200
-# texts that gets at most [sms] per_number_hourly answers. Ports 14000-14180.
+# an activation code by SMS, RMA A1001 from the owner and from a stranger, an urgent ticket texted
+# to an agent whose SMS answer reaches the customer (UCS-2), and a flood of 200 texts that gets at
+# most [sms] per_number_hourly answers. Ports 14000-14180.
 . "$(dirname "$0")/../lib.sh"
 KT="$CAREDESK_SHARED/cookbook/kannel-test.sh"
 [ -x "$KT" ] || die "no $KT"
@@ -118,7 +119,21 @@ mo +4915155555555 'RMA A1001 broken screen'
 wait_for "stranger: a ticket, but no RMA" "SELECT count(*) FROM tickets t JOIN customers c ON c.id = t.customer_id WHERE c.phone = '+4915155555555' AND t.type = 'rma'" 1
 check "stranger: still one RMA on A1001" 1 "$(sql "SELECT count(*) FROM rmas")"
 
-# 6. a flood of 200 texts from one number, each asking for an answer (HELP): at most
+# 6. an urgent ticket is texted to the agent who has a phone; the agent's SMS answer reaches the
+#    customer, as UCS-2 when it needs it
+"$CAREDESK" agent add ana ana@agents.test "Ana Agent" --phone "0176 1234 5678" >/dev/null
+check "the agent's number is stored as E.164" "+4917612345678" "$(sql "SELECT phone FROM agents WHERE login = 'ana'")"
+mo +4915177777777 'URGENT: the server room is flooded'
+wait_for "urgent SMS ticket" "SELECT priority FROM tickets WHERE subject LIKE 'SMS: URGENT%'" urgent
+deliver
+check "the agent got an SMS about it" 1 "$(wait_mt '^1234 +4917612345678 text urgent T-' 1)"
+mo +4917612345678 'Wir sind unterwegs 🚒'
+wait_for "the agent's SMS is on the ticket" 	"SELECT count(*) FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE t.subject LIKE 'SMS: URGENT%' AND m.author_kind = 'agent'" 1
+deliver
+check "relayed to the customer as UCS-2" 1 "$(wait_mt '^1234 +4915177777777 ucs-2 ' 1)"
+check "the ticket waits on the customer" pending "$(sql "SELECT status FROM tickets WHERE subject LIKE 'SMS: URGENT%'")"
+
+# 7. a flood of 200 texts from one number, each asking for an answer (HELP): at most
 #    per_number_hourly (5) answers
 n=0
 while [ $n -lt 200 ]; do

@@ -262,6 +262,20 @@ test_ingest(void)
 	gint64 t1 = out.ticket_id;
 	g_assert_cmpint(tu_int_id(f.store, "SELECT count(*) FROM tickets WHERE id = ?1 AND channel = 'sms'", t1), ==, 1);
 	g_assert_cmpint(sent_to(&f, "+4915112345678", "ticket_ack"), ==, 1);
+	/* delivery reports out of order: the final one stays */
+	gint64 row = tu_int(f.store, "SELECT id FROM outbox WHERE kind = 'ticket_ack'"), found = 0;
+	GError *error = NULL;
+	cd_delivery_report delivered = {.status = "delivered", .final = TRUE},
+	                   interim = {.status = "accepted by SMSC"};
+	g_assert_true(cd_outbox_delivery_report(f.store, row, NULL, &delivered, &found, &error));
+	g_assert_cmpint(found, ==, row);
+	g_assert_true(cd_outbox_delivery_report(f.store, row, NULL, &interim, &found, &error));
+	g_assert_no_error(error);
+	char *ds = tu_text_id(f.store, "SELECT delivery_status FROM outbox WHERE id = ?1", row);
+	g_assert_cmpstr(ds, ==, "delivered");
+	g_free(ds);
+	g_assert_true(cd_outbox_delivery_report(f.store, 0, "no-such-ref", &interim, &found, &error));
+	g_assert_cmpint(found, ==, 0);
 	/* the same delivery again: a no-op */
 	text_in(&f, "0151 1234 5678", "My printer is on fire", "a1", &out);
 	g_assert_true(out.duplicate);
