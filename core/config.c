@@ -2,6 +2,8 @@
 #include "config.h"
 #include "result.h"
 
+#include <string.h>
+
 #define DEFAULT_CONF "/etc/caredesk/caredesk.conf"
 
 const char *
@@ -13,6 +15,62 @@ cd_config_locate(const char *explicit_path)
 	if (env && *env)
 		return env;
 	return DEFAULT_CONF;
+}
+
+char *
+cd_config_str(const cd_config *cfg, const char *group, const char *key, const char *def)
+{
+	char *v = g_key_file_get_string(cfg->keyfile, group, key, NULL);
+	if (v)
+		g_strstrip(v);
+	if (v == NULL || *v == '\0') {
+		g_free(v);
+		return g_strdup(def);
+	}
+	return v;
+}
+
+gboolean
+cd_config_int(const cd_config *cfg, const char *group, const char *key, gint64 def, gint64 min, gint64 *out,
+              GError **error)
+{
+	*out = def;
+	if (!g_key_file_has_key(cfg->keyfile, group, key, NULL))
+		return TRUE;
+	GError *e = NULL;
+	gint64 v = g_key_file_get_int64(cfg->keyfile, group, key, &e);
+	if (e != NULL || v < min) {
+		g_set_error(error, CD_ERROR, CD_ERROR_CONFIG, "%s: [%s] %s: expected a number >= %" G_GINT64_FORMAT, cfg->path,
+		            group, key, min);
+		g_clear_error(&e);
+		return FALSE;
+	}
+	*out = v;
+	return TRUE;
+}
+
+gboolean
+cd_config_file_text(const cd_config *cfg, const char *group, const char *key, char **out, GError **error)
+{
+	*out = NULL;
+	char *name = cd_config_str(cfg, group, key, NULL);
+	if (name == NULL)
+		return TRUE;
+	char *path = cd_config_resolve(cfg, name);
+	char *text = NULL;
+	GError *e = NULL;
+	gboolean ok = g_file_get_contents(path, &text, NULL, &e);
+	if (ok) {
+		*out = g_strdup(g_strchomp(text));
+		memset(text, 0, strlen(text)); /* secrets: do not leave a copy behind */
+	} else {
+		g_set_error(error, CD_ERROR, CD_ERROR_CONFIG, "%s: [%s] %s: %s", cfg->path, group, key, e->message);
+		g_error_free(e);
+	}
+	g_free(text);
+	g_free(path);
+	g_free(name);
+	return ok;
 }
 
 char *

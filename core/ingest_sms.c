@@ -29,14 +29,6 @@ raw_bytes(const cd_sms_in *in)
 	return s;
 }
 
-static gint64
-config_int(const cd_config *cfg, const char *key, gint64 def)
-{
-	if (cfg == NULL || !g_key_file_has_key(cfg->keyfile, "sms", key, NULL))
-		return def;
-	return g_key_file_get_int64(cfg->keyfile, "sms", key, NULL);
-}
-
 /* sms_message - the SMS as the pipeline's message: from is the number, the text is all of it,
  * the subject its first line (shortened). */
 static cd_message *
@@ -234,7 +226,9 @@ static gboolean
 open_ticket(sms_job *j, gint64 *ticket_id, GError **error)
 {
 	*ticket_id = 0;
-	gint64 hours = config_int(j->ctx->cfg, "join_window_hours", 72);
+	gint64 hours = 72;
+	if (j->ctx->cfg)
+		cd_config_int(j->ctx->cfg, "sms", "join_window_hours", 72, 0, &hours, NULL);
 	if (j->sender.customer_id == 0 || hours <= 0)
 		return TRUE;
 	sqlite3_stmt *st = cd_store_stmt(j->ctx->store,

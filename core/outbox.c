@@ -9,75 +9,27 @@
 #include <sodium.h>
 #include <string.h>
 
-static gboolean
-get_int(GKeyFile *kf, const char *key, gint64 def, gint64 min, gint64 *out, const char *path, GError **error)
-{
-	GError *e = NULL;
-	if (!g_key_file_has_key(kf, "mail", key, NULL)) {
-		*out = def;
-		return TRUE;
-	}
-	gint64 v = g_key_file_get_int64(kf, "mail", key, &e);
-	if (e != NULL || v < min) {
-		g_set_error(error, CD_ERROR, CD_ERROR_CONFIG, "%s: [mail] %s: expected a number >= %" G_GINT64_FORMAT, path,
-		            key, min);
-		g_clear_error(&e);
-		return FALSE;
-	}
-	*out = v;
-	return TRUE;
-}
-
-static char *
-get_str(GKeyFile *kf, const char *key, const char *def)
-{
-	char *v = g_key_file_get_string(kf, "mail", key, NULL);
-	if (v)
-		g_strstrip(v);
-	if (v == NULL || *v == '\0') {
-		g_free(v);
-		return g_strdup(def);
-	}
-	return v;
-}
-
 gboolean
 cd_mail_settings_load(const cd_config *cfg, cd_mail_settings *out, GError **error)
 {
 	memset(out, 0, sizeof *out);
-	GKeyFile *kf = cfg->keyfile;
-	out->from_name = get_str(kf, "from_name", "Customer Support");
-	out->starttls = get_str(kf, "smtp_starttls", "try");
-	out->smtp_user = get_str(kf, "smtp_user", NULL);
-	out->trusted_authserv = get_str(kf, "trusted_authserv", NULL);
-	gboolean ok = get_int(kf, "auto_reply_per_day", 5, 0, &out->auto_reply_per_day, cfg->path, error) &&
-	              get_int(kf, "bounce_limit", 3, 1, &out->bounce_limit, cfg->path, error) &&
-	              get_int(kf, "max_attempts", 10, 1, &out->max_attempts, cfg->path, error) &&
-	              get_int(kf, "backoff_seconds", 60, 1, &out->backoff_seconds, cfg->path, error) &&
-	              get_int(kf, "backoff_max_seconds", 6 * 3600, 1, &out->backoff_max_seconds, cfg->path, error) &&
-	              get_int(kf, "smtp_timeout_seconds", 60, 1, &out->smtp_timeout_seconds, cfg->path, error);
+	out->from_name = cd_config_str(cfg, "mail", "from_name", "Customer Support");
+	out->starttls = cd_config_str(cfg, "mail", "smtp_starttls", "try");
+	out->smtp_user = cd_config_str(cfg, "mail", "smtp_user", NULL);
+	out->trusted_authserv = cd_config_str(cfg, "mail", "trusted_authserv", NULL);
+	gboolean ok = cd_config_int(cfg, "mail", "auto_reply_per_day", 5, 0, &out->auto_reply_per_day, error) &&
+	              cd_config_int(cfg, "mail", "bounce_limit", 3, 1, &out->bounce_limit, error) &&
+	              cd_config_int(cfg, "mail", "max_attempts", 10, 1, &out->max_attempts, error) &&
+	              cd_config_int(cfg, "mail", "backoff_seconds", 60, 1, &out->backoff_seconds, error) &&
+	              cd_config_int(cfg, "mail", "backoff_max_seconds", 6 * 3600, 1, &out->backoff_max_seconds, error) &&
+	              cd_config_int(cfg, "mail", "smtp_timeout_seconds", 60, 1, &out->smtp_timeout_seconds, error);
 	if (ok && strcmp(out->starttls, "try") != 0 && strcmp(out->starttls, "require") != 0 &&
 	    strcmp(out->starttls, "never") != 0) {
 		g_set_error(error, CD_ERROR, CD_ERROR_CONFIG, "%s: [mail] smtp_starttls: expected try, require or never, got '%s'",
 		            cfg->path, out->starttls);
 		ok = FALSE;
 	}
-	char *pwfile = ok ? get_str(kf, "smtp_password_file", NULL) : NULL;
-	if (pwfile) {
-		char *abs = cd_config_resolve(cfg, pwfile);
-		char *pw = NULL;
-		GError *e = NULL;
-		if (!g_file_get_contents(abs, &pw, NULL, &e)) {
-			g_set_error(error, CD_ERROR, CD_ERROR_CONFIG, "%s: [mail] smtp_password_file: %s", cfg->path, e->message);
-			g_error_free(e);
-			ok = FALSE;
-		} else {
-			out->smtp_password = g_strdup(g_strchomp(pw));
-		}
-		g_free(pw);
-		g_free(abs);
-		g_free(pwfile);
-	}
+	ok = ok && cd_config_file_text(cfg, "mail", "smtp_password_file", &out->smtp_password, error);
 	if (!ok)
 		cd_mail_settings_clear(out);
 	return ok;
@@ -189,12 +141,14 @@ sent_since(cd_store *store, const char *recipient, gboolean sms, gint64 since, g
 	return TRUE;
 }
 
+/* sms_key - an [sms] number (a bad value counts as the default: the settings loader reports it) */
 static gint64
 sms_key(const cd_outbox_ctx *ctx, const char *key, gint64 def)
 {
-	if (ctx->cfg == NULL || !g_key_file_has_key(ctx->cfg->keyfile, "sms", key, NULL))
-		return def;
-	return g_key_file_get_int64(ctx->cfg->keyfile, "sms", key, NULL);
+	gint64 v = def;
+	if (ctx->cfg)
+		cd_config_int(ctx->cfg, "sms", key, def, 0, &v, NULL);
+	return v;
 }
 
 /* sms_suppressed - why an SMS to msg->recipient must not go (static text), or NULL: the number

@@ -6,75 +6,30 @@
 #include <sodium.h>
 #include <string.h>
 
-static char *
-str(GKeyFile *kf, const char *key, const char *def)
-{
-	char *v = g_key_file_get_string(kf, "sms", key, NULL);
-	if (v)
-		g_strstrip(v);
-	if (v == NULL || *v == '\0') {
-		g_free(v);
-		return g_strdup(def);
-	}
-	return v;
-}
-
+/* secret_file - cd_config_file_text; a file that cannot be read is an error only when required
+ * (the transport that needs it); otherwise the value stays NULL (a Twilio webhook is refused). */
 static gboolean
-num(const cd_config *cfg, const char *key, gint64 def, gint64 min, gint64 *out, GError **error)
+secret_file(const cd_config *cfg, const char *key, gboolean required, char **out, GError **error)
 {
-	*out = def;
-	if (!g_key_file_has_key(cfg->keyfile, "sms", key, NULL))
-		return TRUE;
 	GError *e = NULL;
-	gint64 v = g_key_file_get_int64(cfg->keyfile, "sms", key, &e);
-	if (e || v < min) {
-		g_set_error(error, CD_ERROR, CD_ERROR_CONFIG, "%s: [sms] %s: expected a number >= %" G_GINT64_FORMAT,
-		            cfg->path, key, min);
-		g_clear_error(&e);
+	if (cd_config_file_text(cfg, "sms", key, out, &e))
+		return TRUE;
+	if (required) {
+		g_propagate_error(error, e);
 		return FALSE;
 	}
-	*out = v;
+	g_debug("%s", e->message);
+	g_error_free(e);
 	return TRUE;
-}
-
-/* file_text - the first line of a file named by key (relative to the config), or NULL when unset. */
-static gboolean
-file_text(const cd_config *cfg, const char *key, gboolean required, char **out, GError **error)
-{
-	*out = NULL;
-	char *name = str(cfg->keyfile, key, NULL);
-	if (name == NULL)
-		return TRUE;
-	char *path = cd_config_resolve(cfg, name);
-	char *text = NULL;
-	GError *e = NULL;
-	gboolean ok = g_file_get_contents(path, &text, NULL, &e);
-	if (!ok && !required) {
-		/* only the transport that needs it makes this an error (a Twilio webhook is refused without it) */
-		g_debug("%s: [sms] %s: %s", cfg->path, key, e->message);
-		g_error_free(e);
-		ok = TRUE;
-	} else if (!ok) {
-		g_set_error(error, CD_ERROR, CD_ERROR_CONFIG, "%s: [sms] %s: %s", cfg->path, key, e->message);
-		g_error_free(e);
-	} else {
-		*out = g_strdup(g_strstrip(text));
-		sodium_memzero(text, strlen(text));
-	}
-	g_free(text);
-	g_free(path);
-	g_free(name);
-	return ok;
 }
 
 gboolean
 cd_sms_settings_load(const cd_config *cfg, cd_sms_settings *out, GError **error)
 {
 	memset(out, 0, sizeof *out);
-	GKeyFile *kf = cfg->keyfile;
-	char *provider = str(kf, "provider", NULL);
+	char *provider = cd_config_str(cfg, "sms", "provider", NULL);
 	if (provider == NULL)
-		provider = str(kf, "transport", NULL);
+		provider = cd_config_str(cfg, "sms", "transport", NULL);
 	gboolean ok = TRUE;
 	if (provider == NULL || strcmp(provider, "none") == 0)
 		out->transport = CD_SMS_NONE;
@@ -90,25 +45,25 @@ cd_sms_settings_load(const cd_config *cfg, cd_sms_settings *out, GError **error)
 		ok = FALSE;
 	}
 	g_free(provider);
-	out->url = str(kf, "url", out->transport == CD_SMS_TWILIO ? "https://api.twilio.com" : NULL);
-	out->username = str(kf, "username", NULL);
-	out->from = str(kf, "from", NULL);
-	out->default_country = str(kf, "default_country", "DE");
-	out->account_sid = str(kf, "account_sid", NULL);
-	out->inbound_token = str(kf, "inbound_token", NULL);
-	char *spool = str(kf, "spool_dir", NULL);
+	out->url = cd_config_str(cfg, "sms", "url", out->transport == CD_SMS_TWILIO ? "https://api.twilio.com" : NULL);
+	out->username = cd_config_str(cfg, "sms", "username", NULL);
+	out->from = cd_config_str(cfg, "sms", "from", NULL);
+	out->default_country = cd_config_str(cfg, "sms", "default_country", "DE");
+	out->account_sid = cd_config_str(cfg, "sms", "account_sid", NULL);
+	out->inbound_token = cd_config_str(cfg, "sms", "inbound_token", NULL);
+	char *spool = cd_config_str(cfg, "sms", "spool_dir", NULL);
 	if (spool)
 		out->spool_dir = cd_config_resolve(cfg, spool);
 	g_free(spool);
-	char *prios = str(kf, "agent_priorities", "urgent high");
+	char *prios = cd_config_str(cfg, "sms", "agent_priorities", "urgent high");
 	out->agent_priorities = g_regex_split_simple("[\\s,]+", prios, 0, 0);
 	g_free(prios);
-	ok = ok && num(cfg, "max_segments", 3, 1, &out->max_segments, error) &&
-	     num(cfg, "per_number_hourly", 5, 0, &out->per_number_hourly, error) &&
-	     num(cfg, "per_number_daily", 20, 0, &out->per_number_daily, error) &&
-	     num(cfg, "join_window_hours", 72, 0, &out->join_window_hours, error) &&
-	     file_text(cfg, "password_file", TRUE, &out->password, error) &&
-	     file_text(cfg, "auth_token_file", out->transport == CD_SMS_TWILIO, &out->auth_token, error);
+	ok = ok && cd_config_int(cfg, "sms", "max_segments", 3, 1, &out->max_segments, error) &&
+	     cd_config_int(cfg, "sms", "per_number_hourly", 5, 0, &out->per_number_hourly, error) &&
+	     cd_config_int(cfg, "sms", "per_number_daily", 20, 0, &out->per_number_daily, error) &&
+	     cd_config_int(cfg, "sms", "join_window_hours", 72, 0, &out->join_window_hours, error) &&
+	     secret_file(cfg, "password_file", TRUE, &out->password, error) &&
+	     secret_file(cfg, "auth_token_file", out->transport == CD_SMS_TWILIO, &out->auth_token, error);
 	if (ok && out->transport == CD_SMS_KANNEL && out->url == NULL) {
 		g_set_error(error, CD_ERROR, CD_ERROR_CONFIG, "%s: [sms] provider = kannel needs url (the sendsms URL)",
 		            cfg->path);
@@ -151,7 +106,7 @@ cd_sms_settings_clear(cd_sms_settings *s)
 char *
 cd_sms_default_country(const cd_config *cfg)
 {
-	char *c = cfg ? str(cfg->keyfile, "default_country", NULL) : NULL;
+	char *c = cfg ? cd_config_str(cfg, "sms", "default_country", NULL) : NULL;
 	return c ? c : g_strdup("DE");
 }
 
