@@ -5,6 +5,7 @@
 #include "rawstore.h"
 #include "result.h"
 #include "secret.h"
+#include "smsconf.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -133,6 +134,25 @@ check_database(doctor *d, const cd_config *cfg)
 	g_free(dir);
 }
 
+/* check_sms - the [sms] settings load; which transport sends SMS. */
+static void
+check_sms(doctor *d, const cd_config *cfg)
+{
+	static const char *const names[] = {"not set (SMS wait in the outbox)", "kannel", "twilio", "spool"};
+	cd_sms_settings s;
+	GError *error = NULL;
+	if (!cd_sms_settings_load(cfg, &s, &error)) {
+		report(d, "FAIL", "sms", "%s", error->message);
+		g_error_free(error);
+		return;
+	}
+	report(d, "ok", "sms", "provider %s, default country %s, cap %" G_GINT64_FORMAT
+	       " segments, %" G_GINT64_FORMAT "/h and %" G_GINT64_FORMAT "/day per number%s",
+	       names[s.transport], s.default_country, s.max_segments, s.per_number_hourly, s.per_number_daily,
+	       s.auth_token ? "" : "; no auth_token_file: Twilio webhooks are refused");
+	cd_sms_settings_clear(&s);
+}
+
 static void
 check_dir(doctor *d, const char *check, const char *path)
 {
@@ -162,6 +182,7 @@ cmd_doctor(int argc, char **argv)
 		check_database(&d, cfg);
 		check_dir(&d, "filters", cfg->filters_dir);
 		check_dir(&d, "templates", cfg->templates_dir);
+		check_sms(&d, cfg);
 		cd_config_free(cfg);
 	}
 	if (admin_opt_json) {

@@ -6,6 +6,7 @@
 #include "customer.h"
 #include "log.h"
 #include "mime.h"
+#include "smsconf.h"
 #include "result.h"
 #include "rules.h"
 #include "util.h"
@@ -152,29 +153,15 @@ sender_lookup(cd_store *store, const char *addr, gboolean sms, sender_info *out)
 {
 	GError *error = NULL;
 	gint64 customer = 0;
-	if (sms) {
-		sqlite3_stmt *st = cd_store_stmt(store,
-		                                 "SELECT id FROM customers WHERE phone = ?1 UNION ALL "
-		                                 "SELECT customer_id FROM customer_contacts WHERE kind = 'phone' AND value = ?1 "
-		                                 "LIMIT 1",
-		                                 &error);
-		if (st) {
-			sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
-			gboolean row = FALSE;
-			if (cd_store_step(store, st, &row, &error) && row)
-				customer = sqlite3_column_int64(st, 0);
-			sqlite3_reset(st);
+	cd_sender s;
+	if (sms ? cd_sender_lookup_phone(store, addr, &s, &error) : cd_sender_lookup(store, addr, &s, &error)) {
+		if (s.kind == CD_SENDER_AGENT) {
+			out->kind = "agent";
+			out->who = g_strdup_printf("agent %" G_GINT64_FORMAT " (%s)", s.agent_id,
+			                           sms ? "by phone number" : "by the From: address alone");
+			return;
 		}
-	} else {
-		cd_sender s;
-		if (cd_sender_lookup(store, addr, &s, &error)) {
-			if (s.kind == CD_SENDER_AGENT) {
-				out->kind = "agent";
-				out->who = g_strdup_printf("agent %" G_GINT64_FORMAT " (by the From: address alone)", s.agent_id);
-				return;
-			}
-			customer = s.customer_id;
-		}
+		customer = s.customer_id;
 	}
 	if (error) {
 		fprintf(stderr, "%s: cannot look up the sender (treated as unknown): %s\n", cd_log_progname(), error->message);
@@ -422,9 +409,8 @@ filters_test(int argc, char **argv)
 	const char *channel = sms ? "sms" : "email";
 	if (sms) {
 		m = cd_message_new();
-		char *number = g_strdup(argv[3]);
-		g_strstrip(number);
-		m->from.addr = number;
+		char *number = cd_sms_normalize_number(cfg, argv[3]);
+		m->from.addr = number ? number : g_strdup(argv[3]);
 		m->text = cd_utf8_clean(argv[4], -1);
 		m->reply_text = g_strdup(m->text);
 		m->raw_size = strlen(argv[4]);

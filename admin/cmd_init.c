@@ -144,6 +144,13 @@ cmd_init(int argc, char **argv)
 	ensure_file(cfg->secret_key_path, key, 0600, "secret key, mode 0600");
 	memset(key, 0, strlen(key));
 	g_free(key);
+	/* the token that signs SMS webhooks (Twilio-style; with Twilio itself, put the account's auth token here) */
+	char *token = cd_secret_generate_text();
+	char *token_path = g_build_filename(dir, "sms-auth.token", NULL);
+	ensure_file(token_path, token, 0600, "SMS webhook token, mode 0600");
+	memset(token, 0, strlen(token));
+	g_free(token);
+	g_free(token_path);
 	copy_shipped("filters", cfg->filters_dir);
 	copy_shipped("templates", cfg->templates_dir);
 

@@ -5,6 +5,7 @@
 #include "customer.h"
 #include "log.h"
 #include "result.h"
+#include "smsconf.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -72,7 +73,9 @@ agent_add(int argc, char **argv)
 		sqlite3_bind_text(st, 1, argv[3], -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, email, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, argv[5], -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, phone, -1, SQLITE_STATIC);
+		char *number = cd_sms_normalize_number(a.cfg, phone); /* E.164: their SMS replies are matched by it */
+		sqlite3_bind_text(st, 4, number, -1, SQLITE_TRANSIENT);
+		g_free(number);
 		sqlite3_bind_text(st, 5, role ? role : "agent", -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 6, cd_now());
 		ok = cd_store_run(a.store, st, &error);
@@ -126,8 +129,10 @@ customer_add(int argc, char **argv)
 	admin_open(&a);
 	GError *error = NULL;
 	gint64 id = 0;
+	char *number = cd_sms_normalize_number(a.cfg, phone);
 	gboolean ok = cd_store_begin(a.store, &error) &&
-	              cd_customer_create(a.store, email, phone, name, status ? status : "active", &id, &error);
+	              cd_customer_create(a.store, email, number, name, status ? status : "active", &id, &error);
+	g_free(number);
 	commit_or_fail(&a, ok, error);
 	printf("customer %s added (id %" G_GINT64_FORMAT ")\n", email, id);
 	admin_close(&a);

@@ -4,6 +4,7 @@
  * the rule as actor). Raw messages are never changed. */
 #include "admin.h"
 #include "customer.h"
+#include "ingest_sms.h"
 #include "log.h"
 #include "mime.h"
 #include "process.h"
@@ -88,7 +89,7 @@ cmd_reprocess(int argc, char **argv)
 	cd_mime_options_from_config(&opt, a.cfg);
 	GError *error = NULL;
 	sqlite3_stmt *st = cd_store_stmt(a.store,
-	                                 "SELECT r.id, b.bytes, m.ticket_id, m.customer_id, m.author_kind, t.customer_id "
+	                                 "SELECT r.id, b.bytes, m.ticket_id, m.customer_id, m.author_kind, t.customer_id, r.channel "
 	                                 "FROM raw_messages r JOIN raw_bodies b ON b.raw_id = r.id "
 	                                 "JOIN messages m ON m.raw_id = r.id AND m.kind != 'bounce' "
 	                                 "JOIN tickets t ON t.id = m.ticket_id "
@@ -100,7 +101,7 @@ cmd_reprocess(int argc, char **argv)
 	/* read first, then change: the statement must not see its own updates */
 	typedef struct {
 		gint64 raw_id, ticket_id, customer_id, owner;
-		gboolean agent;
+		gboolean agent, sms;
 		GBytes *bytes;
 	} row;
 	GArray *rows = g_array_new(FALSE, TRUE, sizeof(row));
@@ -111,7 +112,8 @@ cmd_reprocess(int argc, char **argv)
 		         .customer_id = sqlite3_column_int64(st, 3),
 		         .agent = g_strcmp0(cd_col_text(st, 4), "unverified_agent") == 0 ||
 		                  g_strcmp0(cd_col_text(st, 4), "agent") == 0,
-		         .owner = sqlite3_column_int64(st, 5)};
+		         .owner = sqlite3_column_int64(st, 5),
+		         .sms = g_strcmp0(cd_col_text(st, 6), "sms") == 0};
 		g_array_append_val(rows, r);
 	}
 	sqlite3_reset(st);
@@ -124,11 +126,12 @@ cmd_reprocess(int argc, char **argv)
 		row *r = &g_array_index(rows, row, i);
 		gsize len;
 		const void *data = g_bytes_get_data(r->bytes, &len);
-		cd_message *m = cd_mime_parse(data ? data : "", len, &opt);
+		cd_message *m = r->sms ? cd_sms_raw_message(a.cfg, data ? data : "", len)
+		                       : cd_mime_parse(data ? data : "", len, &opt);
 		char **tags = cd_rule_customer_tags(a.store, r->customer_id, &error);
 		if (tags == NULL)
 			admin_fail(error);
-		cd_rule_input in = {.channel = "email", .msg = m,
+		cd_rule_input in = {.channel = r->sms ? "sms" : "email", .msg = m,
 		                    .customer = cd_rule_customer_kind(r->agent, r->customer_id),
 		                    .customer_tags = (const char *const *)tags};
 		cd_rule_decision d;

@@ -18,14 +18,17 @@
 static char *
 templates_dir(const char *given)
 {
-	if (given)
-		return g_strdup(given);
 	GError *error = NULL;
 	cd_config *cfg = cd_config_load(admin_opt_config, &error);
-	if (cfg == NULL)
+	if (cfg == NULL && given == NULL)
 		admin_fail(error);
-	char *dir = g_strdup(cfg->templates_dir);
-	cd_config_free(cfg);
+	g_clear_error(&error);
+	/* the SMS segment cap the check holds sms/ templates to */
+	if (cfg && g_key_file_has_key(cfg->keyfile, "sms", "max_segments", NULL))
+		cd_tmpl_check_set_sms_segments((guint)g_key_file_get_integer(cfg->keyfile, "sms", "max_segments", NULL));
+	char *dir = g_strdup(given ? given : cfg->templates_dir);
+	if (cfg)
+		cd_config_free(cfg);
 	return dir;
 }
 
@@ -79,7 +82,9 @@ templates_check(int argc, char **argv)
 	            "Parses every template under DIR/email and DIR/sms (default DIR: the config's templates folder) and\n"
 	            "reports, each as file:line:col: syntax errors, variables a template uses that its kind does not\n"
 	            "provide (caredesk templates vars), kinds caredesk sends that have no English text or subject,\n"
-	            "HTML without its text alternative, and files that are not templates. Exit 0 when clean, 65\n"
+	            "HTML without its text alternative, files that are not templates, and SMS templates that can take\n"
+	            "more segments than [sms] max_segments with their variables at their longest (templates/README.md).\n"
+	            "Exit 0 when clean, 65\n"
 	            "otherwise, 66 when DIR is not a folder.",
 	            NULL);
 	char *dir = templates_dir(argc > 3 ? argv[3] : NULL);

@@ -2,6 +2,8 @@
 #include "config.h"
 #include "result.h"
 
+#include <string.h>
+
 #define DEFAULT_CONF "/etc/caredesk/caredesk.conf"
 
 const char *
@@ -13,6 +15,62 @@ cd_config_locate(const char *explicit_path)
 	if (env && *env)
 		return env;
 	return DEFAULT_CONF;
+}
+
+char *
+cd_config_str(const cd_config *cfg, const char *group, const char *key, const char *def)
+{
+	char *v = g_key_file_get_string(cfg->keyfile, group, key, NULL);
+	if (v)
+		g_strstrip(v);
+	if (v == NULL || *v == '\0') {
+		g_free(v);
+		return g_strdup(def);
+	}
+	return v;
+}
+
+gboolean
+cd_config_int(const cd_config *cfg, const char *group, const char *key, gint64 def, gint64 min, gint64 *out,
+              GError **error)
+{
+	*out = def;
+	if (!g_key_file_has_key(cfg->keyfile, group, key, NULL))
+		return TRUE;
+	GError *e = NULL;
+	gint64 v = g_key_file_get_int64(cfg->keyfile, group, key, &e);
+	if (e != NULL || v < min) {
+		g_set_error(error, CD_ERROR, CD_ERROR_CONFIG, "%s: [%s] %s: expected a number >= %" G_GINT64_FORMAT, cfg->path,
+		            group, key, min);
+		g_clear_error(&e);
+		return FALSE;
+	}
+	*out = v;
+	return TRUE;
+}
+
+gboolean
+cd_config_file_text(const cd_config *cfg, const char *group, const char *key, char **out, GError **error)
+{
+	*out = NULL;
+	char *name = cd_config_str(cfg, group, key, NULL);
+	if (name == NULL)
+		return TRUE;
+	char *path = cd_config_resolve(cfg, name);
+	char *text = NULL;
+	GError *e = NULL;
+	gboolean ok = g_file_get_contents(path, &text, NULL, &e);
+	if (ok) {
+		*out = g_strdup(g_strchomp(text));
+		memset(text, 0, strlen(text)); /* secrets: do not leave a copy behind */
+	} else {
+		g_set_error(error, CD_ERROR, CD_ERROR_CONFIG, "%s: [%s] %s: %s", cfg->path, group, key, e->message);
+		g_error_free(e);
+	}
+	g_free(text);
+	g_free(path);
+	g_free(name);
+	return ok;
 }
 
 char *
@@ -219,7 +277,32 @@ cd_config_default_text(const char *domain)
 	    "base_url = http://127.0.0.1:8080\n"
 	    "\n"
 	    "[sms]\n"
+	    "# How SMS go out (caredesk-mailgw deliver): kannel (sendsms over HTTP), twilio (a Twilio-style REST API)\n"
+	    "# or spool (files in an smstools outgoing folder). Unset: SMS wait in the outbox.\n"
 	    "# provider = kannel\n"
-	    "# url = http://127.0.0.1:13013/cgi-bin/sendsms\n",
+	    "# kannel: the sendsms URL and user; twilio: the API base URL (default https://api.twilio.com).\n"
+	    "# url = http://127.0.0.1:13013/cgi-bin/sendsms\n"
+	    "# username = caredesk\n"
+	    "# password_file = kannel.password\n"
+	    "# Our number or short code (the sender of what we send).\n"
+	    "# from = 1234\n"
+	    "# twilio: the account; the auth token also signs the webhooks (X-Twilio-Signature).\n"
+	    "# account_sid = AC0123456789abcdef\n"
+	    "auth_token_file = sms-auth.token\n"
+	    "# spool: the smstools outgoing folder.\n"
+	    "# spool_dir = /var/spool/sms/outgoing\n"
+	    "# Kannel get-url: when set, the callback URL must carry &token=THIS.\n"
+	    "# inbound_token = change-me\n"
+	    "# Numbers written nationally (0151 ...) are read in this country (ISO 3166 code).\n"
+	    "default_country = DE\n"
+	    "# An SMS we send is cut to this many segments (160/153 GSM-7 characters, 70/67 UCS-2 units).\n"
+	    "max_segments = 3\n"
+	    "# SMS to one number per hour and per 24 hours (more are cancelled, with an audit row).\n"
+	    "per_number_hourly = 5\n"
+	    "per_number_daily = 20\n"
+	    "# A text joins the sender's latest open ticket updated within this many hours, else opens one.\n"
+	    "join_window_hours = 72\n"
+	    "# New tickets of these priorities are texted to agents who have a phone number.\n"
+	    "agent_priorities = urgent high\n",
 	    domain, domain);
 }

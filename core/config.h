@@ -46,6 +46,16 @@ void cd_config_free(cd_config *cfg);
 /* cd_config_resolve - a path from the file, made absolute against the file's folder. */
 char *cd_config_resolve(const cd_config *cfg, const char *value);
 
+/* Keys of sections other modules own: cd_config_str - the trimmed value, else def (copied; NULL
+ * allowed) when missing or empty; cd_config_int - the number, def when missing, an error
+ * (CD_ERROR_CONFIG naming the file, section and key) when it is not a number >= min;
+ * cd_config_file_text - the content (trailing blanks and line breaks cut) of the file a key names (relative to the config),
+ * NULL when the key is not set, an error when the file cannot be read. */
+char *cd_config_str(const cd_config *cfg, const char *group, const char *key, const char *def);
+gboolean cd_config_int(const cd_config *cfg, const char *group, const char *key, gint64 def, gint64 min, gint64 *out,
+                       GError **error);
+gboolean cd_config_file_text(const cd_config *cfg, const char *group, const char *key, char **out, GError **error);
+
 /* cd_config_write_default - the file that `caredesk init DIR` writes. */
 char *cd_config_default_text(const char *domain);
 

@@ -2,6 +2,7 @@
 #include "customer.h"
 #include "audit.h"
 #include "util.h"
+#include <string.h>
 
 gboolean
 cd_sender_lookup(cd_store *store, const char *addr, cd_sender *out, GError **error)
@@ -28,6 +29,37 @@ cd_sender_lookup(cd_store *store, const char *addr, cd_sender *out, GError **err
 	}
 	if (!cd_store_lookup_id(store, "SELECT customer_id FROM customer_contacts WHERE kind = 'email' AND value = ?", addr, 0, &id,
 	               error))
+		return FALSE;
+	if (id) {
+		out->kind = CD_SENDER_CONTACT;
+		out->customer_id = id;
+	}
+	return TRUE;
+}
+
+gboolean
+cd_sender_lookup_phone(cd_store *store, const char *number, cd_sender *out, GError **error)
+{
+	memset(out, 0, sizeof *out);
+	if (number == NULL)
+		return TRUE;
+	gint64 id;
+	if (!cd_store_lookup_id(store, "SELECT id FROM agents WHERE phone = ? AND active = 1", number, 0, &id, error))
+		return FALSE;
+	if (id) {
+		out->kind = CD_SENDER_AGENT;
+		out->agent_id = id;
+		return TRUE;
+	}
+	if (!cd_store_lookup_id(store, "SELECT id FROM customers WHERE phone = ?", number, 0, &id, error))
+		return FALSE;
+	if (id) {
+		out->kind = CD_SENDER_CUSTOMER;
+		out->customer_id = id;
+		return TRUE;
+	}
+	if (!cd_store_lookup_id(store, "SELECT customer_id FROM customer_contacts WHERE kind = 'phone' AND value = ?",
+	                        number, 0, &id, error))
 		return FALSE;
 	if (id) {
 		out->kind = CD_SENDER_CONTACT;

@@ -22,6 +22,10 @@ typedef struct {
 /* cd_sender_lookup - addr must be normalised (lower case). */
 gboolean cd_sender_lookup(cd_store *store, const char *addr, cd_sender *out, GError **error);
 
+/* cd_sender_lookup_phone - the same for an E.164 number: an active agent's phone, a customer's
+ * phone, a contact of kind phone. */
+gboolean cd_sender_lookup_phone(cd_store *store, const char *number, cd_sender *out, GError **error);
+
 /* cd_customer_create - a new customer; status pending, active or disabled. */
 gboolean cd_customer_create(cd_store *store, const char *email, const char *phone, const char *name,
                             const char *status, gint64 *id, GError **error);

@@ -164,9 +164,8 @@ sender_address(const cd_message *m, const cd_envelope *env)
 	return cd_address_normalize(env->envelope_from);
 }
 
-/* apply_decision - the rules' decision on the ticket; what it did goes to the message's notes. */
-static gboolean
-apply_decision(cd_ingest_ctx *ctx, const cd_rule_decision *dec, gint64 ticket_id, gboolean new_ticket,
+gboolean
+cd_ingest_apply_decision(cd_ingest_ctx *ctx, const cd_rule_decision *dec, gint64 ticket_id, gboolean new_ticket,
                gint64 customer_id, cd_message *m, GError **error)
 {
 	char *note = NULL;
@@ -189,7 +188,7 @@ join_ticket(cd_ingest_ctx *ctx, gint64 raw_id, cd_message *m, const cd_sender *s
 	gint64 owner = 0;
 	if (!cd_ticket_get(store, match->ticket_id, &found, &status, &owner, error))
 		return FALSE;
-	if (!apply_decision(ctx, dec, match->ticket_id, FALSE, owner, m, error)) {
+	if (!cd_ingest_apply_decision(ctx, dec, match->ticket_id, FALSE, owner, m, error)) {
 		g_free(status);
 		return FALSE;
 	}
@@ -232,17 +231,16 @@ cd_ingest_outcome_clear(cd_ingest_outcome *out)
 	g_clear_pointer(&out->reject, g_free);
 }
 
-/* evaluate_rules - run the filter rules on the message as its sender is known now. */
-static gboolean
-evaluate_rules(cd_ingest_ctx *ctx, cd_message *m, const cd_envelope *env, const cd_sender *sender,
-               cd_rule_decision *dec, GError **error)
+gboolean
+cd_ingest_evaluate_rules(cd_ingest_ctx *ctx, cd_message *m, const char *channel, const cd_sender *sender,
+                         cd_rule_decision *dec, GError **error)
 {
 	if (ctx->rules == NULL)
 		return TRUE;
 	char **tags = cd_rule_customer_tags(ctx->store, sender->customer_id, error);
 	if (tags == NULL)
 		return FALSE;
-	cd_rule_input in = {.channel = env->channel ? env->channel : "email",
+	cd_rule_input in = {.channel = channel ? channel : "email",
 	                    .msg = m,
 	                    .customer = cd_rule_customer_kind(sender->kind == CD_SENDER_AGENT, sender->customer_id),
 	                    .customer_tags = (const char *const *)tags};
@@ -309,7 +307,7 @@ cd_ingest_message(cd_ingest_ctx *ctx, gint64 raw_id, cd_message *m, const cd_env
 	cd_sender sender;
 	cd_rule_decision dec;
 	cd_rule_decision_init(&dec);
-	gboolean ok = cd_sender_lookup(store, from, &sender, error) && evaluate_rules(ctx, m, env, &sender, &dec, error);
+	gboolean ok = cd_sender_lookup(store, from, &sender, error) && cd_ingest_evaluate_rules(ctx, m, env->channel, &sender, &dec, error);
 	if (ok && dec.reject) {
 		out->reject = g_strdup(dec.reject);
 		g_set_error(error, CD_ERROR, CD_ERROR_REJECT, "rejected by rule %s: %s", last_rule(&dec), dec.reject);
@@ -371,7 +369,7 @@ cd_ingest_message(cd_ingest_ctx *ctx, gint64 raw_id, cd_message *m, const cd_env
 	                   .follow_up_of = follow_up_of};
 	cd_actor actor = {.actor_kind = "customer", .actor_id = sender.customer_id, .actor = from, .channel = "email"};
 	ok = ok && cd_ticket_create(store, &t, &actor, &out->ticket_id, error);
-	ok = ok && apply_decision(ctx, &dec, out->ticket_id, TRUE, customer_id, m, error);
+	ok = ok && cd_ingest_apply_decision(ctx, &dec, out->ticket_id, TRUE, customer_id, m, error);
 	cd_message_insert ins = {.ticket_id = out->ticket_id, .raw_id = raw_id, .direction = "in", .channel = "email",
 	                         .kind = kind,
 	                         .author_kind = sender.kind == CD_SENDER_AGENT ? "unverified_agent"

@@ -11,6 +11,8 @@
 
 static const cd_outbox_ctx *installed;
 
+static char *config_text(const char *group, const char *key);
+
 const cd_outbox_ctx *
 cd_notify_outbox(void)
 {
@@ -86,6 +88,18 @@ load_ticket(cd_store *store, gint64 ticket_id, ticket_info *t, GError **error)
 	return TRUE;
 }
 
+/* add_ticket_vars - vars.ticket of ticket_id. */
+static gboolean
+add_ticket_vars(cd_store *store, JsonObject *vars, gint64 ticket_id, GError **error)
+{
+	ticket_info t;
+	if (!load_ticket(store, ticket_id, &t, error))
+		return FALSE;
+	json_object_set_object_member(vars, "ticket", json_object_ref(t.obj));
+	ticket_info_clear(&t);
+	return TRUE;
+}
+
 static JsonObject *
 message_vars(const char *text, const cd_message *m)
 {
@@ -125,12 +139,39 @@ references_of(const cd_message *m)
 
 /* ---- sending ------------------------------------------------------------------------------ */
 
+/* sms_number_for - the number of a customer who gets SMS instead of mail (notify_channel sms, or
+ * no mail address at all, as for a customer who only ever texted), or NULL. */
+static gboolean
+sms_number_for(cd_store *store, gint64 customer_id, char **number, GError **error)
+{
+	*number = NULL;
+	return customer_id == 0 ||
+	       cd_store_lookup_text(store,
+	                            "SELECT phone FROM customers WHERE id = ? AND phone IS NOT NULL "
+	                            "AND (notify_channel = 'sms' OR email IS NULL)",
+	                            NULL, customer_id, number, error);
+}
+
 static gboolean
 enqueue(const cd_outbox_msg *msg, GError **error)
 {
 	gint64 row;
 	const char *why = NULL;
-	if (!cd_outbox_enqueue(installed, msg, &row, &why, error))
+	cd_outbox_msg sms = *msg;
+	char *number = NULL;
+	/* a customer who prefers SMS gets the SMS version of a kind that has one */
+	if ((msg->channel == NULL || strcmp(msg->channel, "email") == 0) && msg->agent_id == 0) {
+		if (!sms_number_for(installed->store, msg->customer_id, &number, error))
+			return FALSE;
+		if (number && installed->templates && cd_tmpl_has(installed->templates, "sms", msg->kind)) {
+			sms.channel = "sms";
+			sms.recipient = number;
+			msg = &sms;
+		}
+	}
+	gboolean ok = cd_outbox_enqueue(installed, msg, &row, &why, error);
+	g_free(number);
+	if (!ok)
 		return FALSE;
 	if (why)
 		g_info("outbox row %" G_GINT64_FORMAT " (%s to %s) not sent: %s", row, msg->kind, msg->recipient, why);
@@ -145,7 +186,7 @@ reply_address(gint64 ticket_id, const char *recipient)
 
 typedef struct {
 	gint64 id;
-	char *email, *name, *login;
+	char *email, *name, *login, *phone;
 } agent_row;
 
 static void
@@ -155,6 +196,7 @@ agent_row_free(gpointer p)
 	g_free(a->email);
 	g_free(a->name);
 	g_free(a->login);
+	g_free(a->phone);
 	g_free(a);
 }
 
@@ -163,7 +205,7 @@ static GPtrArray *
 agents(cd_store *store, gint64 agent_id, GError **error)
 {
 	sqlite3_stmt *st = cd_store_stmt(store,
-	                                 "SELECT id, email, name, login FROM agents WHERE active = 1 AND (?1 = 0 OR id = ?1) "
+	                                 "SELECT id, email, name, login, phone FROM agents WHERE active = 1 AND (?1 = 0 OR id = ?1) "
 	                                 "ORDER BY id",
 	                                 error);
 	if (st == NULL)
@@ -177,6 +219,7 @@ agents(cd_store *store, gint64 agent_id, GError **error)
 		a->email = cd_col_dup(st, 1);
 		a->name = cd_col_dup(st, 2);
 		a->login = cd_col_dup(st, 3);
+		a->phone = cd_col_dup(st, 4);
 		g_ptr_array_add(list, a);
 	}
 	sqlite3_reset(st);
@@ -196,6 +239,17 @@ agent_vars(const agent_row *a)
 	return o;
 }
 
+/* agent_ticket_vars - what every agent notification shows: the ticket, the agent, the message. */
+static JsonObject *
+agent_ticket_vars(const ticket_info *t, const agent_row *a, const cd_message *m)
+{
+	JsonObject *vars = json_object_new();
+	json_object_set_object_member(vars, "ticket", json_object_ref(t->obj));
+	json_object_set_object_member(vars, "agent", agent_vars(a));
+	json_object_set_object_member(vars, "message", message_vars(m ? m->reply_text : NULL, m));
+	return vars;
+}
+
 /* notify_agents - kind to each agent (or only agent_id), each with their own reply address. */
 static gboolean
 notify_agents(cd_store *store, const char *kind, gint64 ticket_id, gint64 agent_id, gint64 message_id,
@@ -207,10 +261,7 @@ notify_agents(cd_store *store, const char *kind, gint64 ticket_id, gint64 agent_
 	gboolean ok = TRUE;
 	for (guint i = 0; ok && i < list->len; i++) {
 		const agent_row *a = g_ptr_array_index(list, i);
-		JsonObject *vars = json_object_new();
-		json_object_set_object_member(vars, "ticket", json_object_ref(t->obj));
-		json_object_set_object_member(vars, "agent", agent_vars(a));
-		json_object_set_object_member(vars, "message", message_vars(m ? m->reply_text : NULL, m));
+		JsonObject *vars = agent_ticket_vars(t, a, m);
 		json_object_set_array_member(vars, "attachments", attachment_vars(m));
 		json_object_set_string_member(vars, "commands_help", cd_acmd_help());
 		if (t->customer_email) {
@@ -292,6 +343,85 @@ named_agents(cd_store *store, GPtrArray *names, GHashTable *ids, gboolean *every
 	return TRUE;
 }
 
+/* texted_priority - whether new tickets of this priority are texted to agents ([sms] agent_priorities). */
+static gboolean
+texted_priority(const char *priority)
+{
+	char *list = config_text("sms", "agent_priorities");
+	char **prios = g_regex_split_simple("[\\s,]+", list ? list : "urgent high", 0, 0);
+	gboolean yes = priority && g_strv_contains((const char *const *)prios, priority);
+	g_strfreev(prios);
+	g_free(list);
+	return yes;
+}
+
+/* text_agents - a new urgent or high ticket: an SMS to every active agent with a phone. Their SMS
+ * answer is relayed to the customer (ingest_sms.c finds the ticket by this row). */
+static gboolean
+text_agents(cd_store *store, gint64 ticket_id, gint64 message_id, const ticket_info *t, const cd_message *m,
+            GError **error)
+{
+	const char *priority = json_object_get_string_member_with_default(t->obj, "priority", NULL);
+	if (!texted_priority(priority))
+		return TRUE;
+	GPtrArray *list = agents(store, 0, error);
+	if (list == NULL)
+		return FALSE;
+	gboolean ok = TRUE;
+	for (guint i = 0; ok && i < list->len; i++) {
+		const agent_row *a = g_ptr_array_index(list, i);
+		if (a->phone == NULL || *a->phone == '\0')
+			continue;
+		JsonObject *vars = agent_ticket_vars(t, a, m);
+		cd_outbox_msg msg = {.channel = "sms", .kind = "agent_sms_ticket", .recipient = a->phone,
+		                     .ticket_id = ticket_id, .agent_id = a->id, .cause_message_id = message_id,
+		                     .vars = vars, .lang = "en"};
+		ok = enqueue(&msg, error);
+		json_object_unref(vars);
+	}
+	g_ptr_array_unref(list);
+	return ok;
+}
+
+gboolean
+cd_notify_sms(cd_store *store, const char *kind, const char *number, gint64 ticket_id, gint64 customer_id,
+              gint64 message_id, JsonObject *extra, const char *lang, GError **error)
+{
+	if (installed == NULL)
+		return TRUE;
+	JsonObject *vars = json_object_new();
+	gboolean ok = ticket_id == 0 || add_ticket_vars(store, vars, ticket_id, error);
+	if (extra) {
+		GList *names = json_object_get_members(extra);
+		for (GList *l = names; l; l = l->next)
+			json_object_set_member(vars, l->data, json_node_copy(json_object_get_member(extra, l->data)));
+		g_list_free(names);
+	}
+	cd_outbox_msg msg = {.channel = "sms", .kind = kind, .recipient = number, .ticket_id = ticket_id,
+	                     .customer_id = customer_id, .cause_message_id = message_id, .vars = vars, .lang = lang,
+	                     .auto_reply = TRUE};
+	ok = ok && enqueue(&msg, error);
+	json_object_unref(vars);
+	return ok;
+}
+
+/* customer_texts - a rule's sms "KIND"s to the ticket's customer, when they have a phone number. */
+static gboolean
+customer_texts(cd_store *store, gint64 ticket_id, gint64 message_id, const ticket_info *t, const cd_rule_decision *d,
+               GError **error)
+{
+	if (d == NULL || d->sms == NULL || d->sms->len == 0 || t->customer_id == 0)
+		return TRUE;
+	char *phone = NULL;
+	gboolean ok = cd_store_lookup_text(store, "SELECT phone FROM customers WHERE id = ?", NULL, t->customer_id, &phone,
+	                                   error);
+	for (guint i = 0; ok && phone && i < d->sms->len; i++)
+		ok = cd_notify_sms(store, g_ptr_array_index(d->sms, i), phone, ticket_id, t->customer_id, message_id, NULL,
+		                   NULL, error);
+	g_free(phone);
+	return ok;
+}
+
 gboolean
 cd_notify_new_ticket(cd_store *store, gint64 ticket_id, gint64 message_id, const cd_message *m, gboolean never_answer,
                      const cd_rule_decision *d, GError **error)
@@ -308,9 +438,11 @@ cd_notify_new_ticket(cd_store *store, gint64 ticket_id, gint64 message_id, const
 		g_ptr_array_add(kinds, g_ptr_array_index(d->replies, i));
 	if (kinds->len == 0)
 		g_ptr_array_add(kinds, "ticket_ack");
-	gboolean ok = never_answer || customer_replies(ticket_id, message_id, m, &t, kinds, d, error);
+	gboolean ok = never_answer || (customer_replies(ticket_id, message_id, m, &t, kinds, d, error) &&
+	                               customer_texts(store, ticket_id, message_id, &t, d, error));
 	g_ptr_array_unref(kinds);
 	ok = ok && notify_agents(store, "agent_new_ticket", ticket_id, 0, message_id, &t, m, error);
+	ok = ok && text_agents(store, ticket_id, message_id, &t, m, error);
 	ticket_info_clear(&t);
 	return ok;
 }
@@ -339,6 +471,7 @@ cd_notify_customer_reply(cd_store *store, gint64 ticket_id, gint64 message_id, c
 	}
 	g_hash_table_unref(ids);
 	ok = ok && (d == NULL || d->replies == NULL || customer_replies(ticket_id, message_id, m, &t, d->replies, d, error));
+	ok = ok && customer_texts(store, ticket_id, message_id, &t, d, error);
 	ticket_info_clear(&t);
 	return ok;
 }
@@ -380,7 +513,8 @@ cd_notify_agent_reply(cd_store *store, gint64 ticket_id, gint64 agent_id, gint64
 		return FALSE;
 	GPtrArray *list = agents(store, agent_id, error);
 	gboolean ok = list != NULL;
-	if (ok && t.customer_email) {
+	if (ok && (t.customer_email || t.customer_id)) {
+		/* without a mail address, enqueue() sends the SMS version to a customer who texted */
 		JsonObject *vars = json_object_new();
 		json_object_set_object_member(vars, "ticket", json_object_ref(t.obj));
 		if (list->len)
@@ -388,7 +522,7 @@ cd_notify_agent_reply(cd_store *store, gint64 ticket_id, gint64 agent_id, gint64
 		JsonObject *mv = json_object_new();
 		set_str(mv, "text", text ? text : "");
 		json_object_set_object_member(vars, "message", mv);
-		char *reply_to = reply_address(ticket_id, t.customer_email);
+		char *reply_to = t.customer_email ? reply_address(ticket_id, t.customer_email) : NULL;
 		GPtrArray *refs = g_ptr_array_new_with_free_func(g_free);
 		char *last = NULL;
 		ok = thread_ids(store, ticket_id, &last, refs, error);
@@ -546,18 +680,13 @@ cd_notify_rma(cd_store *store, gint64 rma_id, const char *event, GError **error)
 	gboolean ok = TRUE;
 	char *reply_to = NULL;
 	if (ticket_id) {
-		ticket_info t;
-		ok = load_ticket(store, ticket_id, &t, error);
-		if (ok) {
-			json_object_set_object_member(vars, "ticket", json_object_ref(t.obj));
-			ticket_info_clear(&t);
-		}
+		ok = add_ticket_vars(store, vars, ticket_id, error);
 		if (email)
 			reply_to = reply_address(ticket_id, email);
 	}
 	cd_outbox_msg msg = {.kind = kind, .recipient = email, .ticket_id = ticket_id, .customer_id = customer_id,
 	                     .rma_id = rma_id, .vars = vars, .reply_to = reply_to};
-	if (ok && email)
+	if (ok)
 		ok = enqueue(&msg, error);
 	g_free(reply_to);
 	g_free(email);

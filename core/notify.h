@@ -27,13 +27,20 @@ const cd_outbox_ctx *cd_notify_outbox(void);
 
 /* cd_notify_new_ticket - a customer opened ticket_id with message m: an acknowledgement (an
  * automatic answer, unless never_answer) and a notification to every active agent. d (may be
- * NULL) is what the filter rules decided: its reply "KIND"s are sent instead of ticket_ack. */
+ * NULL) is what the filter rules decided: its reply "KIND"s are sent instead of ticket_ack, its
+ * sms "KIND"s by SMS to the customer's phone (when known). */
 gboolean cd_notify_new_ticket(cd_store *store, gint64 ticket_id, gint64 message_id, const cd_message *m,
                               gboolean never_answer, const cd_rule_decision *d, GError **error);
 
+/* cd_notify_sms - kind by SMS to number (E.164), an automatic answer: the ticket's variables
+ * (ticket_id may be 0) and extra's members (may be NULL). lang NULL: the customer's language.
+ * A new urgent or high ticket is also texted to agents with a phone (cd_notify_new_ticket). */
+gboolean cd_notify_sms(cd_store *store, const char *kind, const char *number, gint64 ticket_id, gint64 customer_id,
+                       gint64 message_id, JsonObject *extra, const char *lang, GError **error);
+
 /* cd_notify_customer_reply - the customer wrote again: the assignee, or every active agent, plus
  * the agents d's notify actions name (an agent's login; a queue's name means every active agent);
- * d's reply "KIND"s go to the customer as automatic answers. */
+ * d's reply "KIND"s go to the customer as automatic answers, its sms "KIND"s by SMS. */
 gboolean cd_notify_customer_reply(cd_store *store, gint64 ticket_id, gint64 message_id, const cd_message *m,
                                   const cd_rule_decision *d, GError **error);
 

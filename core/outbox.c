@@ -2,82 +2,35 @@
 #include "outbox.h"
 #include "audit.h"
 #include "result.h"
+#include "smsenc.h"
 #include "template.h"
 #include "util.h"
 
 #include <sodium.h>
 #include <string.h>
 
-static gboolean
-get_int(GKeyFile *kf, const char *key, gint64 def, gint64 min, gint64 *out, const char *path, GError **error)
-{
-	GError *e = NULL;
-	if (!g_key_file_has_key(kf, "mail", key, NULL)) {
-		*out = def;
-		return TRUE;
-	}
-	gint64 v = g_key_file_get_int64(kf, "mail", key, &e);
-	if (e != NULL || v < min) {
-		g_set_error(error, CD_ERROR, CD_ERROR_CONFIG, "%s: [mail] %s: expected a number >= %" G_GINT64_FORMAT, path,
-		            key, min);
-		g_clear_error(&e);
-		return FALSE;
-	}
-	*out = v;
-	return TRUE;
-}
-
-static char *
-get_str(GKeyFile *kf, const char *key, const char *def)
-{
-	char *v = g_key_file_get_string(kf, "mail", key, NULL);
-	if (v)
-		g_strstrip(v);
-	if (v == NULL || *v == '\0') {
-		g_free(v);
-		return g_strdup(def);
-	}
-	return v;
-}
-
 gboolean
 cd_mail_settings_load(const cd_config *cfg, cd_mail_settings *out, GError **error)
 {
 	memset(out, 0, sizeof *out);
-	GKeyFile *kf = cfg->keyfile;
-	out->from_name = get_str(kf, "from_name", "Customer Support");
-	out->starttls = get_str(kf, "smtp_starttls", "try");
-	out->smtp_user = get_str(kf, "smtp_user", NULL);
-	out->trusted_authserv = get_str(kf, "trusted_authserv", NULL);
-	gboolean ok = get_int(kf, "auto_reply_per_day", 5, 0, &out->auto_reply_per_day, cfg->path, error) &&
-	              get_int(kf, "bounce_limit", 3, 1, &out->bounce_limit, cfg->path, error) &&
-	              get_int(kf, "max_attempts", 10, 1, &out->max_attempts, cfg->path, error) &&
-	              get_int(kf, "backoff_seconds", 60, 1, &out->backoff_seconds, cfg->path, error) &&
-	              get_int(kf, "backoff_max_seconds", 6 * 3600, 1, &out->backoff_max_seconds, cfg->path, error) &&
-	              get_int(kf, "smtp_timeout_seconds", 60, 1, &out->smtp_timeout_seconds, cfg->path, error) &&
-	              get_int(kf, "lease_seconds", 300, 1, &out->lease_seconds, cfg->path, error);
+	out->from_name = cd_config_str(cfg, "mail", "from_name", "Customer Support");
+	out->starttls = cd_config_str(cfg, "mail", "smtp_starttls", "try");
+	out->smtp_user = cd_config_str(cfg, "mail", "smtp_user", NULL);
+	out->trusted_authserv = cd_config_str(cfg, "mail", "trusted_authserv", NULL);
+	gboolean ok = cd_config_int(cfg, "mail", "auto_reply_per_day", 5, 0, &out->auto_reply_per_day, error) &&
+	              cd_config_int(cfg, "mail", "bounce_limit", 3, 1, &out->bounce_limit, error) &&
+	              cd_config_int(cfg, "mail", "max_attempts", 10, 1, &out->max_attempts, error) &&
+	              cd_config_int(cfg, "mail", "backoff_seconds", 60, 1, &out->backoff_seconds, error) &&
+	              cd_config_int(cfg, "mail", "backoff_max_seconds", 6 * 3600, 1, &out->backoff_max_seconds, error) &&
+	              cd_config_int(cfg, "mail", "smtp_timeout_seconds", 60, 1, &out->smtp_timeout_seconds, error) &&
+	              cd_config_int(cfg, "mail", "lease_seconds", 300, 1, &out->lease_seconds, error);
 	if (ok && strcmp(out->starttls, "try") != 0 && strcmp(out->starttls, "require") != 0 &&
 	    strcmp(out->starttls, "never") != 0) {
 		g_set_error(error, CD_ERROR, CD_ERROR_CONFIG, "%s: [mail] smtp_starttls: expected try, require or never, got '%s'",
 		            cfg->path, out->starttls);
 		ok = FALSE;
 	}
-	char *pwfile = ok ? get_str(kf, "smtp_password_file", NULL) : NULL;
-	if (pwfile) {
-		char *abs = cd_config_resolve(cfg, pwfile);
-		char *pw = NULL;
-		GError *e = NULL;
-		if (!g_file_get_contents(abs, &pw, NULL, &e)) {
-			g_set_error(error, CD_ERROR, CD_ERROR_CONFIG, "%s: [mail] smtp_password_file: %s", cfg->path, e->message);
-			g_error_free(e);
-			ok = FALSE;
-		} else {
-			out->smtp_password = g_strdup(g_strchomp(pw));
-		}
-		g_free(pw);
-		g_free(abs);
-		g_free(pwfile);
-	}
+	ok = ok && cd_config_file_text(cfg, "mail", "smtp_password_file", &out->smtp_password, error);
 	if (!ok)
 		cd_mail_settings_clear(out);
 	return ok;
@@ -166,23 +119,64 @@ add_common(const cd_outbox_ctx *ctx, const cd_outbox_msg *msg, JsonObject *vars,
 	return lang;
 }
 
-/* auto_replies_today - automatic answers queued or sent to recipient in the last 24 hours. */
+/* sent_since - rows queued or sent to recipient since t: automatic answers (the mail limit) or
+ * SMS (the per-number limits). */
 static gboolean
-auto_replies_today(cd_store *store, const char *recipient, gint64 *n, GError **error)
+sent_since(cd_store *store, const char *recipient, gboolean sms, gint64 since, gint64 *n, GError **error)
 {
 	sqlite3_stmt *st = cd_store_stmt(store,
-	                                 "SELECT count(*) FROM outbox WHERE recipient = ? AND auto_reply = 1 "
-	                                 "AND created_at > ? AND state IN ('queued','sending','sent')",
+	                                 sms ? "SELECT count(*) FROM outbox WHERE recipient = ? AND channel = 'sms' "
+	                                       "AND created_at > ? AND state IN ('queued','sending','sent')"
+	                                     : "SELECT count(*) FROM outbox WHERE recipient = ? AND auto_reply = 1 "
+	                                       "AND created_at > ? AND state IN ('queued','sending','sent')",
 	                                 error);
 	if (st == NULL)
 		return FALSE;
 	sqlite3_bind_text(st, 1, recipient, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, cd_now() - 86400);
+	sqlite3_bind_int64(st, 2, since);
 	gboolean row;
 	if (!cd_store_step(store, st, &row, error))
 		return FALSE;
 	*n = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
+	return TRUE;
+}
+
+/* sms_key - an [sms] number (a bad value counts as the default: the settings loader reports it) */
+static gint64
+sms_key(const cd_outbox_ctx *ctx, const char *key, gint64 def)
+{
+	gint64 v = def;
+	if (ctx->cfg)
+		cd_config_int(ctx->cfg, "sms", key, def, 0, &v, NULL);
+	return v;
+}
+
+/* sms_suppressed - why an SMS to msg->recipient must not go (static text), or NULL: the number
+ * sent STOP (only the STOP confirmation still goes), or it reached its hourly or daily limit (SMS
+ * cost money: a flood of texts in must not make a flood out). */
+static gboolean
+sms_suppressed(const cd_outbox_ctx *ctx, const cd_outbox_msg *msg, const char **reason, GError **error)
+{
+	*reason = NULL;
+	gint64 opted = 0;
+	if (!cd_store_lookup_id(ctx->store, "SELECT 1 FROM sms_optouts WHERE number = ?", msg->recipient, 0, &opted, error))
+		return FALSE;
+	if (opted && g_strcmp0(msg->kind, "sms_stop") != 0) {
+		*reason = "the number opted out of SMS (STOP)";
+		return TRUE;
+	}
+	gint64 n = 0, now = cd_now();
+	if (!sent_since(ctx->store, msg->recipient, TRUE, now - 3600, &n, error))
+		return FALSE;
+	if (n >= sms_key(ctx, "per_number_hourly", 5)) {
+		*reason = "SMS to this number reached the hourly limit";
+		return TRUE;
+	}
+	if (!sent_since(ctx->store, msg->recipient, TRUE, now - 86400, &n, error))
+		return FALSE;
+	if (n >= sms_key(ctx, "per_number_daily", 20))
+		*reason = "SMS to this number reached the daily limit";
 	return TRUE;
 }
 
@@ -254,9 +248,15 @@ cd_outbox_enqueue(const cd_outbox_ctx *ctx, const cd_outbox_msg *msg, gint64 *ro
 			state = "cancelled";
 		}
 	}
-	if (ok && reason == NULL && msg->auto_reply) {
+	gboolean sms = strcmp(channel, "sms") == 0;
+	if (ok && reason == NULL && sms) {
+		ok = sms_suppressed(ctx, msg, &reason, error);
+		if (reason)
+			state = "cancelled";
+	}
+	if (ok && reason == NULL && msg->auto_reply && !sms) {
 		gint64 n = 0;
-		ok = auto_replies_today(ctx->store, msg->recipient, &n, error);
+		ok = sent_since(ctx->store, msg->recipient, FALSE, cd_now() - 86400, &n, error);
 		gint64 limit = ctx->mail ? ctx->mail->auto_reply_per_day : 5;
 		if (ok && n >= limit) {
 			reason = "automatic answers to this address reached the daily limit";
@@ -282,15 +282,23 @@ cd_outbox_enqueue(const cd_outbox_ctx *ctx, const cd_outbox_msg *msg, gint64 *ro
 			state = "failed";
 		}
 	}
+	cd_sms_size size = {0};
+	if (sms_text) {
+		/* the segment cap: a longer text is cut (an SMS of the first part beats none) */
+		char *fit = cd_sms_fit(sms_text, (guint)sms_key(ctx, "max_segments", 3));
+		g_free(sms_text);
+		sms_text = fit;
+		cd_sms_measure(sms_text, &size);
+	}
 	char *headers = headers_json(msg);
 	char *mid = strcmp(channel, "email") == 0 ? cd_outbox_message_id(ctx->cfg ? ctx->cfg->domain : NULL) : NULL;
 	sqlite3_stmt *st =
 	    ok ? cd_store_stmt(ctx->store,
 	                       "INSERT INTO outbox(created_at, channel, kind, ticket_id, customer_id, agent_id, "
 	                       "cause_message_id, rma_id, recipient, sender, subject, body_text, body_html, headers, "
-	                       "message_id, state, next_attempt_at, last_error, lang, auto_reply) "
+	                       "message_id, state, next_attempt_at, last_error, lang, auto_reply, segments) "
 	                       "VALUES (?1, ?2, ?3, nullif(?4, 0), nullif(?5, 0), nullif(?6, 0), nullif(?7, 0), "
-	                       "nullif(?8, 0), ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?1, ?17, ?18, ?19)",
+	                       "nullif(?8, 0), ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?1, ?17, ?18, ?19, nullif(?20, 0))",
 	                       error)
 	       : NULL;
 	if (st) {
@@ -313,6 +321,7 @@ cd_outbox_enqueue(const cd_outbox_ctx *ctx, const cd_outbox_msg *msg, gint64 *ro
 		sqlite3_bind_text(st, 17, render_error ? render_error : reason, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 18, lang, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 19, msg->auto_reply ? 1 : 0);
+		sqlite3_bind_int(st, 20, (int)size.segments);
 		ok = cd_store_run(ctx->store, st, error);
 		if (ok)
 			*row_id = cd_store_last_id(ctx->store);
@@ -597,4 +606,55 @@ cd_outbox_bounce(cd_store *store, const cd_mail_settings *mail, gint64 row_id, c
 	g_free(ds);
 	g_free(recipient);
 	return ok;
+}
+
+gboolean
+cd_outbox_set_provider_ref(cd_store *store, gint64 row_id, const char *ref, GError **error)
+{
+	sqlite3_stmt *st = cd_store_stmt(store, "UPDATE outbox SET provider_ref = ? WHERE id = ?", error);
+	if (st == NULL)
+		return FALSE;
+	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, row_id);
+	return cd_store_run(store, st, error);
+}
+
+gboolean
+cd_outbox_delivery_report(cd_store *store, gint64 row_id, const char *provider_ref, const cd_delivery_report *rep,
+                          gint64 *found_row, GError **error)
+{
+	*found_row = 0;
+	gint64 id = 0;
+	if (!cd_store_lookup_id(store,
+	                        row_id ? "SELECT id FROM outbox WHERE id = ? AND channel = 'sms'"
+	                               : "SELECT id FROM outbox WHERE provider_ref = ? AND channel = 'sms'",
+	                        row_id ? NULL : provider_ref, row_id, &id, error))
+		return FALSE;
+	if (id == 0)
+		return TRUE;
+	*found_row = id;
+	/* reports may arrive out of order: an interim one (accepted, buffered) never replaces a final one */
+	sqlite3_stmt *st = cd_store_stmt(store,
+	                                 "UPDATE outbox SET delivery_status = ?1 WHERE id = ?2 "
+	                                 "AND (?3 OR delivery_final IS NOT 1)",
+	                                 error);
+	if (st == NULL)
+		return FALSE;
+	sqlite3_bind_text(st, 1, rep->status, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, id);
+	sqlite3_bind_int(st, 3, rep->final);
+	if (!cd_store_run(store, st, error))
+		return FALSE;
+	if (rep->final) {
+		st = cd_store_stmt(store, "UPDATE outbox SET delivery_final = 1 WHERE id = ?", error);
+		if (st == NULL)
+			return FALSE;
+		sqlite3_bind_int64(st, 1, id);
+		if (!cd_store_run(store, st, error))
+			return FALSE;
+	}
+	if (!rep->failed)
+		return TRUE;
+	cd_audit_event ev = {.entity = "outbox", .entity_id = id, .action = "sms_undelivered", .note = rep->status};
+	return cd_audit(store, &ev, error);
 }

@@ -108,6 +108,20 @@ gint64 cd_verp_row(const cd_secret *s, const char *address);
 gboolean cd_outbox_bounce(cd_store *store, const cd_mail_settings *mail, gint64 row_id, const char *status,
                           const char *action, GError **error);
 
+/* SMS: the provider's id of a sent row (Twilio's MessageSid), and a delivery report for a row
+ * (by id, else by provider_ref): delivery_status is set to status unless a final report came
+ * first (reports may arrive out of order); a failed one (undelivered, rejected) also writes an
+ * audit row. *found_row: the row it is for, 0 when none matched. */
+typedef struct {
+	const char *status;   /* delivered, undelivered, accepted by SMSC, ... */
+	gboolean final;       /* delivered or not: no later report changes it */
+	gboolean failed;
+} cd_delivery_report;
+
+gboolean cd_outbox_set_provider_ref(cd_store *store, gint64 row_id, const char *ref, GError **error);
+gboolean cd_outbox_delivery_report(cd_store *store, gint64 row_id, const char *provider_ref,
+                                   const cd_delivery_report *rep, gint64 *found_row, GError **error);
+
 /* cd_outbox_message_id - a new Message-ID (without <>) for a message we send: random, on our domain. */
 char *cd_outbox_message_id(const char *domain);
 

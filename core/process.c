@@ -126,7 +126,7 @@ load_batch(cd_store *store, gint64 only_raw_id, guint limit, GError **error)
 	sqlite3_stmt *st = cd_store_stmt(store,
 	                                 "SELECT r.id, b.bytes, r.envelope_from, r.queue, r.attempts FROM raw_messages r "
 	                                 "JOIN raw_bodies b ON b.raw_id = r.id "
-	                                 "WHERE r.state = 'pending' AND (?1 = 0 OR r.id = ?1) ORDER BY r.id LIMIT ?2",
+	                                 "WHERE r.state = 'pending' AND r.channel = 'email' AND (?1 = 0 OR r.id = ?1) ORDER BY r.id LIMIT ?2",
 	                                 error);
 	if (st == NULL) {
 		g_ptr_array_unref(rows);

@@ -133,3 +133,11 @@ cd_sendmail_exit_is_transient(int exit_status)
 {
 	return exit_status == EX_TEMPFAIL || exit_status == EX_OSERR || exit_status == EX_IOERR;
 }
+
+gboolean
+cd_http_is_transient(long http_code)
+{
+	if (http_code < 400 || http_code >= 500)
+		return http_code == 0 || http_code >= 500;
+	return http_code == 401 || http_code == 403 || http_code == 408 || http_code == 429;
+}

@@ -50,6 +50,11 @@ void cd_set_error_errno(GError **error, int err, const char *what, const char *p
 gboolean cd_smtp_is_transient(long smtp_code);
 gboolean cd_sendmail_exit_is_transient(int exit_status);
 
+/* SMS gateways over HTTP (Kannel sendsms, a Twilio-style API): no answer at all (0: connection
+ * refused, timeout), 5xx, 408 and 429 are transient; so are 401 and 403 (our credentials are the
+ * admin's to fix, the message must wait for that, not be dropped); any other 4xx is permanent. */
+gboolean cd_http_is_transient(long http_code);
+
 const char *cd_result_name(cd_result r);
 
 /* cd_error_exit_code - the sysexits code a command exits with for this error (EX_OK for NULL).

@@ -424,6 +424,21 @@ static const char *const migrations[] = {
 "CREATE INDEX tickets_created ON tickets(created_at);\n"
 "CREATE INDEX messages_customer ON messages(customer_id);\n"
 "CREATE INDEX outbox_customer ON outbox(customer_id);\n",
+/* 5: the SMS channel. sms_optouts: numbers (E.164) that sent STOP; nothing but the STOP
+ *    confirmation goes to them until they send START. Outbox rows of channel sms keep the
+ *    provider's id of the message (Kannel: our row id in the dlr-url; Twilio: the MessageSid) to
+ *    match delivery reports, the segments the text takes, and whether the delivery status is
+ *    final (delivered or not: a late interim report must not replace it). */
+"CREATE TABLE sms_optouts (\n"
+"  number TEXT PRIMARY KEY,\n"
+"  keyword TEXT,\n"
+"  source TEXT,\n"
+"  opted_out_at INTEGER NOT NULL\n"
+") STRICT;\n"
+"ALTER TABLE outbox ADD COLUMN provider_ref TEXT;\n"
+"ALTER TABLE outbox ADD COLUMN segments INTEGER;\n"
+"ALTER TABLE outbox ADD COLUMN delivery_final INTEGER;\n"
+"CREATE INDEX outbox_provider_ref ON outbox(provider_ref) WHERE provider_ref IS NOT NULL;\n",
 };
 
 int

@@ -92,6 +92,10 @@ gboolean cd_tmpl_has(const cd_tmpl_set *set, const char *channel, const char *ki
  * the number of template files looked at. */
 gboolean cd_tmpl_check_dir_count(const char *dir, GPtrArray *problems, guint *count);
 gboolean cd_tmpl_check_dir(const char *dir, GPtrArray *problems);
+/* cd_tmpl_check_set_sms_segments - the segment cap the check holds SMS templates to (default 3,
+ * [sms] max_segments): a template whose text, with every variable at its longest expected value,
+ * takes more segments is a problem. */
+void cd_tmpl_check_set_sms_segments(guint cap);
 
 /* The kinds table (template_kinds.c). cd_tmpl_kind_vars - the variables kind provides besides the
  * common ones, NULL-terminated ("ticket.ref", "attachments[].name" for a field of each element

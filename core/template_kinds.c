@@ -3,6 +3,7 @@
  * (cd_tmpl_check_dir): every syntax error, every variable a template uses that its kind does not
  * provide, kinds without their English text, files that are not templates. */
 #include "template_int.h"
+#include "smsenc.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -43,6 +44,9 @@ static const char *const v_offer_sent[] = {
 };
 static const char *const v_order_status[] = {"order.ref", "order.status", "order.old_status", "order.link", NULL};
 static const char *const v_status_reply[] = {"ref", "state", NULL};
+static const char *const v_sms_keyword[] = {"keyword", NULL};
+static const char *const v_agent_sms[] = {"agent.name", "agent.login", "ticket.ref", "ticket.subject",
+                                          "ticket.priority", "ticket.queue", "message.text", NULL};
 /* a kind not in the table: a template a filter rule names (reply "NAME", sms "NAME") */
 static const char *const v_custom[] = {"ticket.ref", "ticket.subject", "ticket.status", "ticket.queue",
                                        "message.text", "captures.*", NULL};
@@ -56,7 +60,7 @@ static const struct {
 	{"ticket_ack", "email sms", v_ticket_ack, "to the customer when a ticket opens"},
 	{"agent_new_ticket", "email", v_agent_ticket, "to agents: a new ticket"},
 	{"agent_customer_reply", "email", v_agent_ticket, "to the assignee: the customer replied"},
-	{"agent_reply", "email", v_agent_reply, "an agent's reply relayed to the customer"},
+	{"agent_reply", "email sms", v_agent_reply, "an agent's reply relayed to the customer"},
 	{"agent_command_result", "email", v_agent_command_result,
 	 "to the agent: what their #commands did, or why they were refused"},
 	{"rma_requested", "email", v_rma_requested, "to the customer: return request received"},
@@ -69,6 +73,11 @@ static const struct {
 	{"offer_sent", "email", v_offer_sent, "to the customer: a new offer"},
 	{"order_status", "email", v_order_status, "to the customer: the order changed state"},
 	{"status_reply", "sms", v_status_reply, "the answer to STATUS <ref> by SMS"},
+	{"sms_stop", "sms", v_sms_keyword, "the confirmation of STOP: the last SMS a number gets until START"},
+	{"sms_start", "sms", v_sms_keyword, "the confirmation of START: SMS are sent again"},
+	{"sms_help", "sms", v_sms_keyword, "the answer to HELP: the keywords"},
+	{"agent_sms_ticket", "sms", v_agent_sms,
+	 "to agents with a phone: a new urgent or high ticket ([sms] agent_priorities); their SMS reply goes to the customer"},
 };
 
 static const char *const *
@@ -360,13 +369,87 @@ layout_problem(checker *ck, const char *fmt, ...)
 		g_ptr_array_add(ck->problems, g_strdup(msg));
 }
 
-/* check_sms_length - the place for the SMS checks: segment caps (GSM-7 / UCS-2 counting of the
- * text with typical values) come with the outbound SMS issue. Nothing to report yet. */
+/* ---- SMS length ---- */
+
+static guint sms_segment_cap = 3;
+
+void
+cd_tmpl_check_set_sms_segments(guint cap)
+{
+	sms_segment_cap = cap ? cap : 3;
+}
+
+/* The longest value each variable is expected to have in an SMS (documented in templates/README.md);
+ * any other variable counts 20 characters. */
+static const struct {
+	const char *name;
+	guint max;
+} sms_var_max[] = {
+	{"site.name", 40}, {"site.support_address", 40}, {"site.base_url", 40}, {"customer.name", 40},
+	{"customer.email", 60}, {"customer.language", 5}, {"lang", 5}, {"ticket.ref", 8}, {"rma.ref", 10},
+	{"ref", 10}, {"ticket.subject", 70}, {"ticket.status", 10}, {"ticket.priority", 8}, {"ticket.queue", 20},
+	{"state", 12}, {"rma.status", 12}, {"rma.order_ref", 20}, {"rma.refusal", 100}, {"rma.return_by", 10},
+	{"rma.reason", 60}, {"rma.product", 40}, {"activation.code", 7}, {"activation.minutes", 4},
+	{"activation.link", 80}, {"message.text", 160}, {"agent.name", 30}, {"keyword", 10},
+};
+
+static guint
+sms_var_length(const char *name)
+{
+	for (gsize i = 0; i < G_N_ELEMENTS(sms_var_max); i++)
+		if (strcmp(sms_var_max[i].name, name) == 0)
+			return sms_var_max[i].max;
+	return 20;
+}
+
+/* sms_worst_text - the template with every section shown and every variable at its longest
+ * (GSM-7 letters: a value's own alphabet cannot be known in advance). */
+static void
+sms_worst_text(const GPtrArray *nodes, GString *out, guint depth)
+{
+	for (guint i = 0; nodes && i < nodes->len; i++) {
+		const tn_node *n = g_ptr_array_index(nodes, i);
+		switch (n->kind) {
+		case TN_TEXT:
+			g_string_append_len(out, n->name, (gssize)n->len);
+			break;
+		case TN_VAR:
+		case TN_RAW:
+			for (guint k = sms_var_length(n->name); k > 0; k--)
+				g_string_append_c(out, 'x');
+			break;
+		case TN_SECTION:
+		case TN_INVERTED:
+			sms_worst_text(n->children, out, depth);
+			break;
+		case TN_PARTIAL:
+			if (n->partial && depth < CD_TMPL_MAX_PARTIAL_DEPTH)
+				sms_worst_text(n->partial->nodes, out, depth + 1);
+			break;
+		}
+	}
+}
+
+/* check_sms_length - an SMS template that can exceed the segment cap ([sms] max_segments): its
+ * text with every variable at its longest expected value takes more segments (GSM-7 160/153,
+ * UCS-2 70/67 when its own text needs UCS-2). Reported at the template's first line. */
 static void
 check_sms_length(checker *ck, const ct_tmpl *t)
 {
-	(void)ck;
-	(void)t;
+	GString *text = g_string_new(NULL);
+	sms_worst_text(t->nodes, text, 0);
+	while (text->len && (text->str[text->len - 1] == '\n' || text->str[text->len - 1] == ' '))
+		g_string_truncate(text, text->len - 1);
+	cd_sms_size size;
+	cd_sms_measure(text->str, &size);
+	if (size.segments > sms_segment_cap) {
+		tn_node at = {.line = 1, .col = 1};
+		problem(ck, t, &at, FALSE,
+		        "can take %u SMS segments (%u %s with its variables at their longest), more than the cap of %u "
+		        "([sms] max_segments); it would be cut",
+		        size.segments, size.units, size.ucs2 ? "UCS-2 units" : "GSM-7 characters", sms_segment_cap);
+	}
+	g_string_free(text, TRUE);
 }
 
 static gboolean

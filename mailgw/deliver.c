@@ -5,6 +5,7 @@
  * more: a crash between the server's acceptance and that record can send a row twice, which SMTP
  * itself allows, and the stable Message-ID lets the receiver see it is the same message. */
 #include "deliver.h"
+#include "deliver_sms.h"
 #include "compose.h"
 #include "log.h"
 #include "util.h"
@@ -23,21 +24,35 @@ struct mailgw_deliverer {
 	engine_ctx *e;
 	cd_mail_settings mail;
 	CURL *curl;
+	gboolean mail_transport; /* [mail] smtp_url or sendmail set */
+	mailgw_sms *sms;         /* NULL: no [sms] provider */
 };
 
 mailgw_deliverer *
 mailgw_deliverer_new(engine_ctx *e, GError **error)
 {
-	if (e->cfg->smtp_url == NULL && e->cfg->sendmail == NULL) {
-		g_set_error(error, CD_ERROR, CD_ERROR_CONFIG, "%s: [mail] needs smtp_url or sendmail to deliver", e->cfg->path);
+	GError *sms_error = NULL;
+	mailgw_sms *sms = mailgw_sms_new(e, &sms_error);
+	if (sms_error) {
+		g_propagate_error(error, sms_error);
+		return NULL;
+	}
+	if (e->cfg->smtp_url == NULL && e->cfg->sendmail == NULL && sms == NULL) {
+		g_set_error(error, CD_ERROR, CD_ERROR_CONFIG, "%s: [mail] needs smtp_url or sendmail (or [sms] a provider) to deliver",
+		            e->cfg->path);
 		return NULL;
 	}
 	/* outcomes commit one by one (record): see there why NORMAL is enough */
-	if (!cd_store_exec(e->store, "PRAGMA synchronous = NORMAL", error))
+	if (!cd_store_exec(e->store, "PRAGMA synchronous = NORMAL", error)) {
+		mailgw_sms_free(sms);
 		return NULL;
+	}
 	mailgw_deliverer *d = g_new0(mailgw_deliverer, 1);
 	d->e = e;
+	d->sms = sms;
+	d->mail_transport = e->cfg->smtp_url != NULL || e->cfg->sendmail != NULL;
 	if (!cd_mail_settings_load(e->cfg, &d->mail, error)) {
+		mailgw_sms_free(sms);
 		g_free(d);
 		return NULL;
 	}
@@ -55,6 +70,7 @@ mailgw_deliverer_free(mailgw_deliverer *d)
 		return;
 	if (d->curl)
 		curl_easy_cleanup(d->curl);
+	mailgw_sms_free(d->sms);
 	cd_mail_settings_clear(&d->mail);
 	g_free(d);
 }
@@ -181,23 +197,29 @@ send_row(mailgw_deliverer *d, const cd_outbox_row *r, char **detail)
 /* record - one row's outcome, committed at once: a SIGKILL after this leaves nothing to send twice.
  * The deliverer's connection commits with synchronous=NORMAL (mailgw_deliverer_new): in WAL mode
  * that survives a crash of the process, and only a power loss could forget an outcome, which means
- * sending that one message again (SMTP is at-least-once anyway). */
+ * sending that one message again (SMTP is at-least-once anyway). provider_ref: SMS, the provider's
+ * id of the message (NULL otherwise). */
 static gboolean
-record(mailgw_deliverer *d, const cd_outbox_row *r, cd_send_result res, const char *detail, GError **error)
+record(mailgw_deliverer *d, const cd_outbox_row *r, cd_send_result res, const char *detail, const char *provider_ref,
+       GError **error)
 {
 	cd_store *store = d->e->store;
 	if (!cd_store_begin(store, error))
 		return FALSE;
-	gboolean ok = cd_outbox_record(store, &d->mail, r->id, r->attempts, res, detail, error) && cd_store_commit(store, error);
+	gboolean ok = cd_outbox_record(store, &d->mail, r->id, r->attempts, res, detail, error) &&
+	              (provider_ref == NULL || cd_outbox_set_provider_ref(store, r->id, provider_ref, error)) &&
+	              cd_store_commit(store, error);
 	if (!ok)
 		cd_store_rollback(store);
 	return ok;
 }
 
-gboolean
-mailgw_deliver_due(mailgw_deliverer *d, guint max, guint *sent, guint *failed, GError **error)
+/* deliver_channel - rounds of one channel's due rows, up to max. */
+static gboolean
+deliver_channel(mailgw_deliverer *d, const char *channel, guint max, guint *sent, guint *failed, GError **error)
 {
 	cd_store *store = d->e->store;
+	gboolean sms = strcmp(channel, "sms") == 0;
 	guint n_sent = 0, n_failed = 0;
 	gboolean ok = TRUE;
 	/* Batches: one transaction leases the batch; each outcome is committed as soon as the server
@@ -206,7 +228,7 @@ mailgw_deliver_due(mailgw_deliverer *d, guint max, guint *sent, guint *failed, G
 	 * Message-ID stays the same). */
 	while (ok && n_sent + n_failed < max) {
 		GPtrArray *rows = NULL;
-		if (!cd_outbox_claim(store, "email", MIN(BATCH, max), d->mail.lease_seconds, &rows, error))
+		if (!cd_outbox_claim(store, channel, MIN(BATCH, max), d->mail.lease_seconds, &rows, error))
 			return FALSE;
 		if (rows->len == 0) {
 			g_ptr_array_unref(rows);
@@ -215,8 +237,8 @@ mailgw_deliver_due(mailgw_deliverer *d, guint max, guint *sent, guint *failed, G
 		guint temp = 0;
 		for (guint i = 0; ok && i < rows->len; i++) {
 			cd_outbox_row *r = g_ptr_array_index(rows, i);
-			char *detail = NULL;
-			cd_send_result res = send_row(d, r, &detail);
+			char *detail = NULL, *provider_ref = NULL;
+			cd_send_result res = sms ? mailgw_sms_send(d->sms, r, &detail, &provider_ref) : send_row(d, r, &detail);
 			if (res == CD_SEND_OK)
 				n_sent++;
 			else if (res == CD_SEND_PERM || r->attempts >= d->mail.max_attempts)
@@ -226,13 +248,25 @@ mailgw_deliver_due(mailgw_deliverer *d, guint max, guint *sent, guint *failed, G
 			if (res != CD_SEND_OK)
 				g_message("outbox row %" G_GINT64_FORMAT " to %s, attempt %" G_GINT64_FORMAT ": %s", r->id,
 				          r->recipient, r->attempts, detail);
-			ok = record(d, r, res, detail, error);
+			ok = record(d, r, res, detail, provider_ref, error);
 			g_free(detail);
+			g_free(provider_ref);
 		}
 		g_ptr_array_unref(rows);
 		if (temp > 0)
 			break; /* the server is unwell: leave the rest for the next round */
 	}
+	*sent += n_sent;
+	*failed += n_failed;
+	return ok;
+}
+
+gboolean
+mailgw_deliver_due(mailgw_deliverer *d, guint max, guint *sent, guint *failed, GError **error)
+{
+	guint n_sent = 0, n_failed = 0;
+	gboolean ok = (!d->mail_transport || deliver_channel(d, "email", max, &n_sent, &n_failed, error)) &&
+	              (d->sms == NULL || deliver_channel(d, "sms", max, &n_sent, &n_failed, error));
 	if (sent)
 		*sent = n_sent;
 	if (failed)
@@ -243,14 +277,22 @@ mailgw_deliver_due(mailgw_deliverer *d, guint max, guint *sent, guint *failed, G
 gint64
 mailgw_deliver_next_due(mailgw_deliverer *d)
 {
-	gint64 s = -1;
-	GError *error = NULL;
-	if (!cd_outbox_next_due(d->e->store, "email", &s, &error)) {
-		g_warning("%s", error->message);
-		g_error_free(error);
-		return 5;
+	gint64 best = -1;
+	const char *channels[] = {d->mail_transport ? "email" : NULL, d->sms ? "sms" : NULL};
+	for (gsize i = 0; i < G_N_ELEMENTS(channels); i++) {
+		gint64 s = -1;
+		GError *error = NULL;
+		if (channels[i] == NULL)
+			continue;
+		if (!cd_outbox_next_due(d->e->store, channels[i], &s, &error)) {
+			g_warning("%s", error->message);
+			g_error_free(error);
+			return 5;
+		}
+		if (s >= 0 && (best < 0 || s < best))
+			best = s;
 	}
-	return s;
+	return best;
 }
 
 static volatile sig_atomic_t stopping;
@@ -277,7 +319,7 @@ engine_deliver_main(int argc, char **argv)
 		{"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "log more", NULL},
 		G_OPTION_ENTRY_NULL,
 	};
-	GOptionContext *octx = g_option_context_new("deliver - send queued mail from the outbox (SMTP or sendmail)");
+	GOptionContext *octx = g_option_context_new("deliver - send queued mail (SMTP or sendmail) and SMS (Kannel, Twilio-style or spool) from the outbox");
 	g_option_context_add_main_entries(octx, entries, NULL);
 	GError *error = NULL;
 	if (!g_option_context_parse(octx, &argc, &argv, &error))

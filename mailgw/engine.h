@@ -31,5 +31,6 @@ int engine_maildir_main(int argc, char **argv);
 int engine_run_main(int argc, char **argv);
 int engine_imap_main(int argc, char **argv);
 int engine_pop3_main(int argc, char **argv);
+int engine_sms_spool_main(int argc, char **argv);
 
 #endif

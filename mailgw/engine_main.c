@@ -96,6 +96,7 @@ main(int argc, char **argv)
 		{"pop3", engine_pop3_main},
 		{"deliver", engine_deliver_main},
 		{"run", engine_run_main},
+		{"sms-spool", engine_sms_spool_main},
 	};
 	const char *cmd = cd_argv_word(argc, argv, 1);
 	for (gsize i = 0; cmd != NULL && i < G_N_ELEMENTS(commands); i++)

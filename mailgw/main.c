@@ -27,7 +27,8 @@ usage(FILE *out)
 	        "                      run the pipeline over stored messages that are still pending\n"
 	        "  run [--every S]     the long-running gateway: [mailbox.NAME] mailboxes, delivery, timers\n"
 	        "  deliver [--once] [--max N]\n"
-	        "                      send queued mail from the outbox (SMTP or sendmail), retrying with backoff\n"
+	        "                      send queued mail (SMTP or sendmail) and SMS from the outbox, retrying with backoff\n"
+	        "  sms-spool DIR       take in the SMS files of an smstools or gammu-smsd incoming folder, then remove them\n"
 	        "\n"
 	        "Every command takes -c FILE (default: $CAREDESK_CONF, then /etc/caredesk/caredesk.conf)\n"
 	        "and --help.\n");

@@ -156,11 +156,14 @@ engine_run_main(int argc, char **argv)
 	const char *conf_path = cfg->path; /* absolute: the children read the same file */
 
 	GPtrArray *jobs = g_ptr_array_new_with_free_func(job_free);
-	if (!no_deliver && (cfg->smtp_url || cfg->sendmail)) {
+	/* one deliverer sends mail and SMS ([sms] provider) */
+	gboolean sms = g_key_file_has_key(cfg->keyfile, "sms", "provider", NULL) ||
+	               g_key_file_has_key(cfg->keyfile, "sms", "transport", NULL);
+	if (!no_deliver && (cfg->smtp_url || cfg->sendmail || sms)) {
 		const char *args[] = {"deliver", "--quiet", NULL};
 		g_ptr_array_add(jobs, job_new("deliver", conf_path, args));
 	} else if (!no_deliver) {
-		g_warning("run: [mail] has neither smtp_url nor sendmail: nothing will be sent");
+		g_warning("run: [mail] has neither smtp_url nor sendmail and [sms] no provider: nothing will be sent");
 	}
 	mailbox_jobs(cfg, conf_path, jobs);
 

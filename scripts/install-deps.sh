@@ -6,9 +6,9 @@ set -eu
 
 BUILD="build-essential cmake pkg-config libdpkg-perl clang libclang-rt-14-dev llvm
  libgmime-3.0-dev libglib2.0-dev libetpan-dev libcurl4-gnutls-dev libpcre2-dev
- libsqlite3-dev sqlite3 nettle-dev libjson-glib-dev libcivetweb-dev libsodium-dev libxml2-dev libytnef0-dev libgnutls28-dev libcairo2-dev"
+ libsqlite3-dev sqlite3 nettle-dev libjson-glib-dev libcivetweb-dev libsodium-dev libxml2-dev libytnef0-dev libgnutls28-dev libcairo2-dev libphonenumber-dev"
 TEST="valgrind util-linux e2fsprogs python3 curl bc
- dovecot-imapd dovecot-pop3d postfix swaks python3-aiosmtpd"
+ dovecot-imapd dovecot-pop3d postfix swaks python3-aiosmtpd kannel kannel-extras"
 
 missing=""
 for p in $BUILD $TEST; do

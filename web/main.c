@@ -2,6 +2,7 @@
  * answers 200 when the database opens and 503 otherwise, for load balancers and monitors. */
 #include "config.h"
 #include "log.h"
+#include "sms_http.h"
 #include "store.h"
 
 #include <civetweb.h>
@@ -60,6 +61,7 @@ main(int argc, char **argv)
 	if (ctx == NULL)
 		cd_die(EX_UNAVAILABLE, "cannot listen on %s", cfg->web_listen);
 	mg_set_request_handler(ctx, "/healthz$", healthz, cfg);
+	web_sms_register(ctx, cfg);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	printf("caredesk-web: serving %s (Ctrl-C stops)\n", cfg->web_base_url);

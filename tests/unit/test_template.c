@@ -727,6 +727,13 @@ static const struct {
 	{"rma_refused", "\"rma\": {\"ref\": \"R-77\", \"refusal\": \"warranty expired\"}", "cannot accept your return R-77: warranty expired",
 	 "Rücksendung R-77 nicht annehmen: warranty expired"},
 	{"status_reply", "\"ref\": \"T-1042\", \"state\": \"open\"", "T-1042: open", "T-1042: open"},
+	{"agent_reply", "\"ticket\": {\"ref\": \"T-1042\"}, \"agent\": {\"name\": \"Ana\"}, \"message\": {\"text\": \"On our way\"}",
+	 "(T-1042), Ana: On our way", "(T-1042), Ana: On our way"},
+	{"sms_stop", "\"keyword\": \"stop\"", "no more SMS from us. Send START", "keine SMS mehr von uns. Senden Sie START"},
+	{"sms_start", "\"keyword\": \"start\"", "SMS from us are on again", "wieder SMS von uns"},
+	{"sms_help", "\"keyword\": \"help\"", "STATUS T-123", "STATUS T-123"},
+	{"agent_sms_ticket", "\"ticket\": {\"ref\": \"T-1042\", \"priority\": \"urgent\", \"queue\": \"support\", \"subject\": \"SMS: fire\"}",
+	 "urgent T-1042 (support): SMS: fire", "urgent T-1042 (support): SMS: fire"},
 };
 
 static JsonObject *
