@@ -51,4 +51,16 @@ gboolean cd_notify_command_result(cd_store *store, gint64 ticket_id, gint64 agen
  * received or a resolution (refunded, replaced, repaired). */
 gboolean cd_notify_rma(cd_store *store, gint64 rma_id, const char *event, GError **error);
 
+/* cd_notify_activation - the activation code or link of a pending customer: by SMS to their phone
+ * (channel "sms") or by mail (anything else). code and link may be NULL. */
+gboolean cd_notify_activation(cd_store *store, gint64 customer_id, const char *channel, const char *code,
+                              const char *link, gint minutes, GError **error);
+
+/* cd_notify_password_reset - the reset link, by mail to the customer's address. */
+gboolean cd_notify_password_reset(cd_store *store, gint64 customer_id, const char *link, gint minutes,
+                                  GError **error);
+
+/* Offers accepted or rejected (by any channel) notify the ticket's assignee, else every active
+ * agent (agent_offer_decided), through the workflow observer. */
+
 #endif

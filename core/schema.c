@@ -379,6 +379,71 @@ static const char *const migrations[] = {
 "  last_bounce_at INTEGER,\n"
 "  bouncing INTEGER NOT NULL DEFAULT 0\n"
 ") STRICT;\n",
+
+/* 4: the customer web view. web_sessions: a login, known only by the SHA-256 of its cookie token.
+ *    login_failures: failed logins per account (the address tried, known or not) and per client IP,
+ *    forgotten after a quiet hour; locked_until refuses logins until then. password_resets: a
+ *    single-use, expiring link (hash only). blocklist: IPs and CIDR ranges, addresses, mail
+ *    domains, phone numbers and card fingerprints (a hash, never the number) refused at
+ *    registration and login. api_tokens: the shop's JSON API (hash only). customer_addresses:
+ *    invoice and shipping addresses. */
+"CREATE TABLE web_sessions (\n"
+"  id INTEGER PRIMARY KEY,\n"
+"  token_hash TEXT NOT NULL UNIQUE,\n"
+"  customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,\n"
+"  created_at INTEGER NOT NULL,\n"
+"  last_seen_at INTEGER NOT NULL,\n"
+"  expires_at INTEGER NOT NULL,\n"
+"  ip TEXT\n"
+") STRICT;\n"
+"CREATE INDEX web_sessions_customer ON web_sessions(customer_id);\n"
+"CREATE TABLE login_failures (\n"
+"  kind TEXT NOT NULL CHECK (kind IN ('account','ip')),\n"
+"  key TEXT NOT NULL,\n"
+"  failures INTEGER NOT NULL DEFAULT 0,\n"
+"  last_failure_at INTEGER NOT NULL,\n"
+"  next_allowed_at INTEGER NOT NULL DEFAULT 0,\n"
+"  locked_until INTEGER NOT NULL DEFAULT 0,\n"
+"  PRIMARY KEY (kind, key)\n"
+") STRICT, WITHOUT ROWID;\n"
+"CREATE TABLE password_resets (\n"
+"  id INTEGER PRIMARY KEY,\n"
+"  customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,\n"
+"  token_hash TEXT NOT NULL UNIQUE,\n"
+"  created_at INTEGER NOT NULL,\n"
+"  expires_at INTEGER NOT NULL,\n"
+"  used_at INTEGER\n"
+") STRICT;\n"
+"CREATE INDEX password_resets_customer ON password_resets(customer_id);\n"
+"CREATE TABLE blocklist (\n"
+"  id INTEGER PRIMARY KEY,\n"
+"  kind TEXT NOT NULL CHECK (kind IN ('ip','email','domain','phone','card')),\n"
+"  value TEXT NOT NULL COLLATE NOCASE,\n"
+"  reason TEXT,\n"
+"  created_by TEXT,\n"
+"  created_at INTEGER NOT NULL,\n"
+"  expires_at INTEGER,\n"
+"  UNIQUE (kind, value)\n"
+") STRICT;\n"
+"CREATE TABLE api_tokens (\n"
+"  id INTEGER PRIMARY KEY,\n"
+"  name TEXT NOT NULL UNIQUE,\n"
+"  token_hash TEXT NOT NULL UNIQUE,\n"
+"  created_at INTEGER NOT NULL,\n"
+"  last_used_at INTEGER,\n"
+"  revoked_at INTEGER\n"
+") STRICT;\n"
+"CREATE TABLE customer_addresses (\n"
+"  customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,\n"
+"  kind TEXT NOT NULL CHECK (kind IN ('invoice','shipping')),\n"
+"  name TEXT,\n"
+"  street TEXT,\n"
+"  postcode TEXT,\n"
+"  city TEXT,\n"
+"  country TEXT,\n"
+"  updated_at INTEGER NOT NULL,\n"
+"  PRIMARY KEY (customer_id, kind)\n"
+") STRICT, WITHOUT ROWID;\n",
 };
 
 int

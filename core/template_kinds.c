@@ -41,6 +41,9 @@ static const char *const v_offer_sent[] = {
 	"offer.ref", "offer.title", "offer.total", "offer.currency", "offer.valid_until", "offer.link",
 	"offer.lines[].sku", "offer.lines[].description", "offer.lines[].quantity", "offer.lines[].price", NULL,
 };
+static const char *const v_agent_offer_decided[] = {"agent.name", "offer.ref", "offer.title", "offer.status",
+                                                  "offer.total", "offer.currency", "offer.comment",
+                                                  "offer.channel", "ticket.ref", NULL};
 static const char *const v_order_status[] = {"order.ref", "order.status", "order.old_status", "order.link", NULL};
 static const char *const v_status_reply[] = {"ref", "state", NULL};
 /* a kind not in the table: a template a filter rule names (reply "NAME", sms "NAME") */
@@ -67,6 +70,7 @@ static const struct {
 	{"activation", "email sms", v_activation, "to a new customer: the activation code and link"},
 	{"password_reset", "email", v_password_reset, "to the customer: a password reset link"},
 	{"offer_sent", "email", v_offer_sent, "to the customer: a new offer"},
+	{"agent_offer_decided", "email", v_agent_offer_decided, "to agents: a customer accepted or rejected an offer"},
 	{"order_status", "email", v_order_status, "to the customer: the order changed state"},
 	{"status_reply", "sms", v_status_reply, "the answer to STATUS <ref> by SMS"},
 };
