@@ -809,11 +809,12 @@ cd_tmpl_set_link(cd_tmpl_set *set, GError **error)
 	return ok;
 }
 
-cd_tmpl_set *
-cd_tmpl_set_load(const char *dir, GError **error)
+/* load - every template file of channels under dir */
+static cd_tmpl_set *
+load(const char *dir, const char *const *channels, GError **error)
 {
 	GPtrArray *files = g_ptr_array_new_with_free_func(g_free);
-	if (!ct_list_files(dir, files, NULL, error)) {
+	if (!list_channels(dir, channels, files, NULL, error)) {
 		g_ptr_array_unref(files);
 		return NULL;
 	}
