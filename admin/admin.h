@@ -86,5 +86,7 @@ int cmd_activations(int argc, char **argv);
 int cmd_outbox(int argc, char **argv);
 int cmd_tick(int argc, char **argv);
 int cmd_reprocess(int argc, char **argv);
+int cmd_blocklist(int argc, char **argv);
+int cmd_account(int argc, char **argv);
 
 #endif

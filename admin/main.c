@@ -25,6 +25,8 @@ static const struct {
 	{"activations", cmd_activations, "activations list|approve   pending accounts"},
 	{"tick", cmd_tick, "tick                       run the timers (cron-friendly, idempotent)"},
 	{"outbox", cmd_outbox, "outbox list|show|retry      what was or will be sent"},
+	{"blocklist", cmd_blocklist, "blocklist add|remove|list   IPs, addresses, domains, phones, cards refused on the web"},
+	{"account", cmd_account, "account password|token     a customer's web password; the shop's API tokens"},
 	{"reprocess", cmd_reprocess, "reprocess --since DATE     re-run rules on stored messages (dry-run by default)"},
 };
 
