@@ -3,6 +3,7 @@
  * checks as by mail (core/rma.h). Another customer's order is a 404 like a missing one. */
 #include "app.h"
 #include "parse.h"
+#include "notify.h"
 #include "pdf.h"
 #include "result.h"
 #include "rma.h"
@@ -218,18 +219,16 @@ open_rma(web_req *r, const char *ref)
 		                   .channel = "web"};
 		ok = cd_ticket_create(app->store, &t, req_actor(r), &tid, &e);
 	}
+	cd_message *m = cd_message_new();
+	m->subject = g_strdup(subject);
+	m->text = g_strdup_printf("Order %s, line %d, quantity %" G_GINT64_FORMAT "\n\n%s\n", oref, line_no, qty, reason);
+	m->reply_text = g_strdup(m->text);
+	m->from.addr = g_strdup(r->customer_email);
+	m->from.name = g_strdup(r->customer_name);
 	if (ok) {
-		cd_message *m = cd_message_new();
-		m->subject = g_strdup(subject);
-		m->text = g_strdup_printf("Order %s, line %d, quantity %" G_GINT64_FORMAT "\n\n%s\n", oref, line_no, qty,
-		                          reason);
-		m->reply_text = g_strdup(m->text);
-		m->from.addr = g_strdup(r->customer_email);
-		m->from.name = g_strdup(r->customer_name);
 		cd_message_insert ins = {.ticket_id = tid, .direction = "in", .channel = "web", .kind = "normal",
 		                         .author_kind = "customer", .customer_id = r->customer_id, .msg = m};
 		ok = cd_message_store(app->store, &ins, &mid, &e) && cd_ticket_touch(app->store, tid, TRUE, &e);
-		cd_message_free(m);
 	}
 	if (ok) {
 		cd_rma_req req = {.customer_id = r->customer_id, .order_ref = oref, .line_no = line_no, .quantity = (gint)qty,
@@ -237,10 +236,12 @@ open_rma(web_req *r, const char *ref)
 		ok = cd_rma_request(app->store, &req, app->wf.rma_auto_authorize, req_actor(r), &outcome, &rma_id, &refusal,
 		                    &e);
 	}
-	if (ok && rma_id == 0) {
-		/* refused without a row (cannot happen for an own order, but keep the ticket honest) */
-		ok = TRUE;
-	}
+	/* agents hear of the new ticket (the customer sees the result on the page: no acknowledgement);
+	 * authorized and refused RMAs moved through the machine, whose observer told the customer */
+	ok = ok && cd_notify_new_ticket(app->store, tid, mid, m, TRUE, NULL, &e);
+	if (ok && outcome == CD_RMA_REQUESTED && rma_id)
+		ok = cd_notify_rma(app->store, rma_id, "requested", &e);
+	cd_message_free(m);
 	ok = ok && cd_store_commit(app->store, &e);
 	if (!ok) {
 		g_warning("rma from the web: %s", e ? e->message : "?");
