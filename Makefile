@@ -11,6 +11,7 @@ all: build
 
 deps:
 	./scripts/install-deps.sh
+	./scripts/install-npm.sh
 
 build:
 	@if [ ! -f $(BUILD)/CMakeCache.txt ]; then ./scripts/install-deps.sh; fi

@@ -79,6 +79,7 @@ static const struct {
 	{"/tickets", page_tickets},
 	{"/rmas", page_rmas},
 	{"/style.css$", page_static},
+	{"/favicon.ico$", page_static},
 	{"/api/", page_api},
 };
 

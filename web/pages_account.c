@@ -24,6 +24,12 @@ page_static(struct mg_connection *c, void *d)
 {
 	web_req r;
 	req_begin(&r, c);
+	if (strcmp(r.path, "/favicon.ico") == 0) {
+		/* no icon: an empty answer the browser caches, instead of a 404 on every page */
+		int rc = send_body(&r, 204, "image/x-icon", "", 0, NULL);
+		req_end(&r);
+		return rc;
+	}
 	char *path = g_build_filename(app->templates_dir, "web", "static", "style.css", NULL);
 	char *css = NULL;
 	gsize len = 0;
