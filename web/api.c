@@ -11,7 +11,7 @@
 #include "offer.h"
 #include "order.h"
 #include "order_import.h"
-#include "parse.h"
+#include "httpparse.h"
 #include "result.h"
 #include "rows.h"
 #include "util.h"

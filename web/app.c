@@ -3,7 +3,7 @@
 #include "account.h"
 #include "blocklist.h"
 #include "log.h"
-#include "parse.h"
+#include "httpparse.h"
 #include "result.h"
 #include "util.h"
 

@@ -3,7 +3,7 @@
  * (which ends every other session). */
 #include "account.h"
 #include "app.h"
-#include "parse.h"
+#include "httpparse.h"
 #include "rows.h"
 #include "util.h"
 

@@ -3,7 +3,7 @@
  * workflow audits it and the observer notifies the agent), and the offer as PDF. */
 #include "app.h"
 #include "offer.h"
-#include "parse.h"
+#include "httpparse.h"
 #include "pdf.h"
 #include "result.h"
 #include "rows.h"

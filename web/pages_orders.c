@@ -2,7 +2,7 @@
  * as printable HTML and as PDF, and opening a return (RMA) from an order line under the same
  * checks as by mail (core/rma.h). Another customer's order is a 404 like a missing one. */
 #include "app.h"
-#include "parse.h"
+#include "httpparse.h"
 #include "notify.h"
 #include "pdf.h"
 #include "result.h"

@@ -4,7 +4,7 @@
 #include "app.h"
 #include "html.h"
 #include "notify.h"
-#include "parse.h"
+#include "httpparse.h"
 #include "result.h"
 #include "rows.h"
 #include "ticket.h"

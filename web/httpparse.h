@@ -1,9 +1,9 @@
-/* parse.h - the pure parsing of HTTP request parts, apart from civetweb so the fuzzer can reach it:
+/* httpparse.h - the pure parsing of HTTP request parts, apart from civetweb so the fuzzer can reach it:
  * application/x-www-form-urlencoded bodies and query strings, and Cookie headers. Every name and
  * value comes out percent-decoded and as valid UTF-8 without NUL bytes (anything else becomes
  * U+FFFD); the first of repeated names wins. Limits bound the work a hostile request costs. */
-#ifndef WEB_PARSE_H
-#define WEB_PARSE_H
+#ifndef WEB_HTTPPARSE_H
+#define WEB_HTTPPARSE_H
 
 #include <glib.h>
 

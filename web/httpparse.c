@@ -1,5 +1,5 @@
-/* parse.c - forms, query strings and cookies (see parse.h). */
-#include "parse.h"
+/* httpparse.c - forms, query strings and cookies (see httpparse.h). */
+#include "httpparse.h"
 #include "util.h"
 
 #include <string.h>
