@@ -144,7 +144,7 @@ cat >"$T/orders.json" <<'JSON'
 JSON
 "$CAREDESK" order import "$T/orders.json" >/dev/null
 bob_id=$(sql "SELECT id FROM customers WHERE email = 'bob@example.net'")
-"$CAREDESK" offer create bob@example.net --line "SVC:1:10.00" >/dev/null 2>&1 || sql "INSERT INTO offers(ref, customer_id, created_at, updated_at) VALUES ('OF-B', $bob_id, 0, 0); INSERT INTO offer_lines(offer_id, line_no, sku, quantity) VALUES (last_insert_rowid(), 1, 'S', 1)"
+"$CAREDESK" offer create --customer bob@example.net --line "SVC:1:10.00" >/dev/null
 offer=$(sql "SELECT ref FROM offers WHERE customer_id = $bob_id LIMIT 1")
 sql "INSERT INTO tickets(customer_id, queue_id, subject, created_at, updated_at) VALUES ($bob_id, 1, 'Bob''s ticket', 0, 0)"
 tid=$(sql "SELECT printf('T-%06d', max(id)) FROM tickets")
