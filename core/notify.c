@@ -700,7 +700,8 @@ cd_notify_activation(cd_store *store, gint64 customer_id, const char *channel, c
 		set_str(act, "code", code);
 		set_str(act, "link", link);
 		json_object_set_int_member(act, "minutes", minutes);
-		json_object_set_boolean_member(act, "reply_hint", FALSE);
+		/* a reply quoting a mailed code activates too (filters/10-activation.rules) */
+		json_object_set_boolean_member(act, "reply_hint", !sms && code != NULL);
 		JsonObject *vars = json_object_new();
 		json_object_set_object_member(vars, "activation", act);
 		cd_outbox_msg msg = {.channel = sms ? "sms" : "email", .kind = "activation", .recipient = to,

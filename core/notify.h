@@ -52,7 +52,8 @@ gboolean cd_notify_command_result(cd_store *store, gint64 ticket_id, gint64 agen
 gboolean cd_notify_rma(cd_store *store, gint64 rma_id, const char *event, GError **error);
 
 /* cd_notify_activation - the activation code or link of a pending customer: by SMS to their phone
- * (channel "sms") or by mail (anything else). code and link may be NULL. */
+ * (channel "sms") or by mail (anything else). code and link may be NULL. A mailed code also says
+ * that replying to the mail activates (the activation filter rule finds the quoted code). */
 gboolean cd_notify_activation(cd_store *store, gint64 customer_id, const char *channel, const char *code,
                               const char *link, gint minutes, GError **error);
 

@@ -7,8 +7,8 @@ U="http://127.0.0.1:$WEB_PORT"
 start_web() {
 	sed -i "s/^listen = .*/listen = 127.0.0.1:$WEB_PORT/; s#^base_url = .*#base_url = $U#" "$CAREDESK_CONF"
 	for kv in "$@"; do
-		if grep -q "^${kv%%=*} = " "$CAREDESK_CONF"; then
-			sed -i "s/^${kv%%=*} = .*/${kv%%=*} = ${kv#*=}/" "$CAREDESK_CONF"
+		if grep -q "^${kv%%=*} *=" "$CAREDESK_CONF"; then
+			sed -i "s|^${kv%%=*} *=.*|${kv%%=*} = ${kv#*=}|" "$CAREDESK_CONF"
 		else
 			sed -i "/^\[web\]/a ${kv%%=*} = ${kv#*=}" "$CAREDESK_CONF"
 		fi

@@ -246,17 +246,17 @@ test_loginguard(void)
 		g_assert_true(cd_login_failed(st, &s, "a@example.net", "192.0.2.1", 0, "unknown address", NULL));
 	g_assert_true(cd_login_gate_check(st, &s, "a@example.net", "192.0.2.1", &g, &wait, NULL));
 	g_assert_cmpint(g, ==, CD_LOGIN_ALLOWED);
-	/* the third failure from the IP: wait 1 s, then 2, 4 */
+	/* the third failure from the IP: wait 2 s, then 4, 8 */
 	g_assert_true(cd_login_failed(st, &s, "b@example.net", "192.0.2.1", 0, "x", NULL));
 	g_assert_true(cd_login_gate_check(st, &s, "c@example.net", "192.0.2.1", &g, &wait, NULL));
 	g_assert_cmpint(g, ==, CD_LOGIN_IP_WAIT);
-	g_assert_cmpint(wait, ==, 1);
-	g_assert_true(cd_login_failed(st, &s, "b@example.net", "192.0.2.1", 0, "x", NULL));
-	g_assert_true(cd_login_gate_check(st, &s, "c@example.net", "192.0.2.1", &g, &wait, NULL));
 	g_assert_cmpint(wait, ==, 2);
 	g_assert_true(cd_login_failed(st, &s, "b@example.net", "192.0.2.1", 0, "x", NULL));
 	g_assert_true(cd_login_gate_check(st, &s, "c@example.net", "192.0.2.1", &g, &wait, NULL));
 	g_assert_cmpint(wait, ==, 4);
+	g_assert_true(cd_login_failed(st, &s, "b@example.net", "192.0.2.1", 0, "x", NULL));
+	g_assert_true(cd_login_gate_check(st, &s, "c@example.net", "192.0.2.1", &g, &wait, NULL));
+	g_assert_cmpint(wait, ==, 8);
 	/* another IP is not slowed */
 	g_assert_true(cd_login_gate_check(st, &s, "c@example.net", "192.0.2.2", &g, &wait, NULL));
 	g_assert_cmpint(g, ==, CD_LOGIN_ALLOWED);
