@@ -5,6 +5,7 @@
 #include "app.h"
 #include "config.h"
 #include "log.h"
+#include "pdf.h"
 #include "store.h"
 
 #include <signal.h>
@@ -133,6 +134,7 @@ main(int argc, char **argv)
 	mg_stop(ctx);
 	mg_exit_library();
 	app_close(&state);
+	pdf_shutdown();
 	g_free(threads);
 	cd_config_free(cfg);
 	g_free(config);

@@ -3,6 +3,7 @@
 
 #include <cairo-pdf.h>
 #include <cairo.h>
+#include <fontconfig/fontconfig.h>
 
 #define A4_W 595.28
 #define A4_H 841.89
@@ -108,4 +109,11 @@ pdf_render(const pdf_doc *doc)
 		return NULL;
 	}
 	return g_byte_array_free_to_bytes(out);
+}
+
+void
+pdf_shutdown(void)
+{
+	cairo_debug_reset_static_data();
+	FcFini();
 }

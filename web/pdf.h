@@ -18,4 +18,7 @@ typedef struct {
 /* pdf_render - the document as PDF bytes (A4), or NULL when cairo fails. */
 GBytes *pdf_render(const pdf_doc *doc);
 
+/* pdf_shutdown - at exit: release cairo's and fontconfig's caches (leak checkers see them otherwise). */
+void pdf_shutdown(void);
+
 #endif
