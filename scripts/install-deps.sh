@@ -10,7 +10,7 @@ BUILD="build-essential cmake pkg-config libdpkg-perl clang libclang-rt-14-dev ll
  libcairo2-dev"
 TEST="valgrind util-linux e2fsprogs python3 curl bc
  dovecot-imapd dovecot-pop3d postfix swaks python3-aiosmtpd
- chromium nodejs poppler-utils fonts-dejavu-core"
+ chromium nodejs poppler-utils fonts-dejavu-core wrk"
 # npm: Debian ships it as its own package; a nodejs from NodeSource carries it (and conflicts with
 # Debian's npm), so it is only asked for when missing. playwright-core: scripts/install-npm.sh.
 command -v npm >/dev/null 2>&1 || TEST="$TEST npm"

@@ -252,10 +252,29 @@ start_activation(web_req *r, gint64 cid, const char *policy, GError **error)
 	return ok;
 }
 
-/* send_reset - a reset link for customer cid by mail */
+/* send_reset - a reset link for customer cid by mail; at most RESETS_PER_HOUR of them an hour
+ * (asking again and again must not flood anyone's mailbox: the answer page stays the same) */
+#define RESETS_PER_HOUR 3
 static gboolean
 send_reset(gint64 cid, GError **error)
 {
+	sqlite3_stmt *st = cd_store_stmt(app->store,
+	                                 "SELECT count(*) FROM password_resets WHERE customer_id = ?1 AND created_at > ?2",
+	                                 error);
+	if (st == NULL)
+		return FALSE;
+	sqlite3_bind_int64(st, 1, cid);
+	sqlite3_bind_int64(st, 2, cd_now() - 3600);
+	gboolean row;
+	if (!cd_store_step(app->store, st, &row, error))
+		return FALSE;
+	gint64 recent = row ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	if (recent >= RESETS_PER_HOUR) {
+		g_message("password reset for customer %" G_GINT64_FORMAT ": %d links in the last hour, none sent", cid,
+		          RESETS_PER_HOUR);
+		return TRUE;
+	}
 	char *token = NULL;
 	if (!cd_reset_create(app->store, cid, app->web.reset_minutes, &token, error))
 		return FALSE;

@@ -136,6 +136,12 @@ web f --data-urlencode "csrf=$tok" -d "token=$reset_token&password=bob-password-
 check "the link works only once" 400 "$code"
 login g bob@example.net bob-password-9
 check "login with the reset password" 303 "$code"
+for k in 1 2 3 4 5; do
+	tok=$(csrf f /password/forgot)
+	web f -d "csrf=$tok&email=ann@example.net" "$U/password/forgot"
+done
+check "asking again and again answers the same" 200 "$code"
+check "at most 3 reset mails an hour" 3 "$(sql "SELECT count(*) FROM outbox WHERE kind = 'password_reset' AND recipient = 'ann@example.net'")"
 
 # --- another customer's things are 404; escaping ---
 cat >"$T/orders.json" <<'JSON'
