@@ -28,6 +28,7 @@ check: deps build
 
 bench: deps build
 	./bench/run.sh $(BUILD) $(N)
+	./bench/web_bench.sh $(BUILD)
 
 fuzz: deps
 	CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DCAREDESK_FUZZ=ON >/dev/null

@@ -336,9 +336,10 @@ send_body(web_req *r, int status, const char *type, const char *body, gsize len,
 	if (extra_headers)
 		g_string_append(h, extra_headers);
 	g_string_append(h, "\r\n");
-	mg_write(r->conn, h->str, h->len);
+	/* one write: headers and body in separate segments meet Nagle and delayed ACKs (40 ms stalls) */
 	if (strcmp(r->method, "HEAD") != 0 && len)
-		mg_write(r->conn, body, len);
+		g_string_append_len(h, body, (gssize)len);
+	mg_write(r->conn, h->str, h->len);
 	g_string_free(h, TRUE);
 	return status;
 }
