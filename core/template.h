@@ -93,7 +93,8 @@ gboolean cd_tmpl_has(const cd_tmpl_set *set, const char *channel, const char *ki
 /* cd_tmpl_check_dir - what `caredesk templates check` reports, as "FILE:LINE:COL: message"
  * strings (FILE relative to dir) appended to problems: every syntax error of every file, every
  * variable a template uses that its kind does not provide, a known kind without its English text
- * (and subject), a .html without a .txt beside it, files that are not templates. A folder that
+ * (and subject), a .html without a .txt beside it, files that are not templates, and the first
+ * syntax or partial error of the web pages (web/). A folder that
  * cannot be read is one problem "DIR: message". TRUE when none. *count, when not NULL, receives
  * the number of template files looked at. */
 gboolean cd_tmpl_check_dir_count(const char *dir, GPtrArray *problems, guint *count);

@@ -510,6 +510,17 @@ cd_tmpl_check_dir_count(const char *dir, GPtrArray *problems, guint *count)
 	}
 	check_layout(&ck, set, sorted);
 	g_ptr_array_unref(sorted);
+	/* the web pages: their syntax and partials (their variables are the page handlers', no kind's) */
+	char *web = g_build_filename(dir, "web", NULL);
+	if (g_file_test(web, G_FILE_TEST_IS_DIR)) {
+		cd_tmpl_set *pages = cd_tmpl_web_load(dir, &error);
+		if (pages == NULL) {
+			layout_problem(&ck, "%s", error->message);
+			g_clear_error(&error);
+		}
+		cd_tmpl_set_free(pages);
+	}
+	g_free(web);
 	/* in file order, each file's by position (the caller's own problems stay first) */
 	g_qsort_with_data(problems->pdata + before, (gint)(problems->len - before), sizeof(gpointer),
 	                  by_position, NULL);

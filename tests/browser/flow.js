@@ -29,6 +29,9 @@ async function snap(page, name) {
            '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
   const ctx = await browser.newContext({ viewport: { width: 1024, height: 700 }, acceptDownloads: true });
   const page = await ctx.newPage();
+  // the machines running the tests are shared and sometimes loaded: wait longer than the default
+  page.setDefaultTimeout(90000);
+  page.setDefaultNavigationTimeout(90000);
   const problems = [];
   page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
   page.on('pageerror', (e) => problems.push(String(e)));

@@ -171,6 +171,14 @@ web p1 "$U/offers/$offer"
 check "another customer's offer is 404" 404 "$code"
 web p1 "$U/tickets/$tid"
 check "another customer's ticket is 404" 404 "$code"
+"$CAREDESK" rma request B-7 --customer bob@example.net >/dev/null
+rma=$(sql "SELECT printf('RMA-%06d', max(id)) FROM rmas WHERE customer_id = $bob_id")
+web g "$U/rmas/$rma"
+check "own RMA" 200 "$code"
+web p1 "$U/rmas/$rma"
+check "another customer's RMA is 404" 404 "$code"
+web p1 "$U/tickets/T-999999"
+check "a ticket that does not exist is 404 too" 404 "$code"
 tok=$(csrf p1 /account)
 web p1 --data-urlencode "csrf=$tok" -d "decision=accept" "$U/offers/$offer/decide"
 check "deciding another customer's offer is 404" 404 "$code"

@@ -7,6 +7,7 @@
 #include "blocklist.h"
 #include "customer.h"
 #include "loginguard.h"
+#include "template.h"
 #include "testutil.h"
 #include "util.h"
 
@@ -279,6 +280,49 @@ test_loginguard(void)
 	cd_store_close(st);
 }
 
+/* every shipped page loads and renders with nothing filled in: no template syntax left over, and no
+ * script or inline style (the CSP forbids both) */
+static void
+test_pages(void)
+{
+	const char *src = g_getenv("CAREDESK_SRC");
+	g_assert_nonnull(src);
+	char *dir = g_build_filename(src, "templates", NULL);
+	GError *e = NULL;
+	cd_tmpl_set *set = cd_tmpl_web_load(dir, &e);
+	g_assert_no_error(e);
+	char *pages = g_build_filename(dir, "web", "en", NULL);
+	GDir *d = g_dir_open(pages, 0, NULL);
+	g_assert_nonnull(d);
+	const char *n;
+	guint count = 0;
+	while ((n = g_dir_read_name(d)) != NULL) {
+		if (!g_str_has_suffix(n, ".html"))
+			continue;
+		char *page = g_strndup(n, strlen(n) - 5);
+		JsonObject *v = json_object_new();
+		json_object_set_string_member(v, "title", "<T&>");
+		char *html = NULL;
+		g_assert_true(cd_tmpl_render_web(set, page, "de", v, &html, &e));
+		g_assert_no_error(e);
+		g_assert_true(g_str_has_prefix(html, "<!doctype html>"));
+		g_assert_null(strstr(html, "{{"));
+		g_assert_null(strstr(html, "<script"));
+		g_assert_null(strstr(html, "style="));
+		g_assert_null(strstr(html, "<T&>"));
+		g_assert_nonnull(strstr(html, "&lt;T&amp;&gt;"));
+		g_free(html);
+		json_object_unref(v);
+		g_free(page);
+		count++;
+	}
+	g_dir_close(d);
+	g_assert_cmpuint(count, >=, 15);
+	cd_tmpl_set_free(set);
+	g_free(pages);
+	g_free(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -289,5 +333,6 @@ main(int argc, char **argv)
 	g_test_add_func("/web/sessions", test_sessions);
 	g_test_add_func("/web/resets", test_resets);
 	g_test_add_func("/web/loginguard", test_loginguard);
+	g_test_add_func("/web/pages", test_pages);
 	return g_test_run();
 }
