@@ -224,6 +224,7 @@ cd_config_default_text(const char *domain)
 	    "min_password_length = 10\n"
 	    "# Login abuse blocking: an IP waits (doubling) after this many failures; an address is locked.\n"
 	    "login_ip_free_failures = 5\n"
+	    "login_ip_first_delay_seconds = 2\n"
 	    "login_ip_max_delay_seconds = 300\n"
 	    "login_account_max_failures = 10\n"
 	    "login_lockout_seconds = 900\n"

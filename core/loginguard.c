@@ -64,7 +64,7 @@ count(cd_store *store, const cd_web_settings *s, const char *kind, const char *k
 	next = 0;
 	gboolean is_ip = kind[0] == 'i';
 	if (is_ip && n >= s->ip_free_failures) {
-		gint64 delay = 2; /* whole seconds: 1 could end at once */
+		gint64 delay = s->ip_first_delay_seconds;
 		for (gint64 i = s->ip_free_failures; i < n && delay < s->ip_max_delay_seconds; i++)
 			delay *= 2;
 		next = now + MIN(delay, (gint64)s->ip_max_delay_seconds);

@@ -2,7 +2,7 @@
  * an account exists or not, so the answers cannot tell them apart) and per client IP.
  *
  * An IP may fail login_ip_free_failures times; after that each failure makes it wait before its
- * next try, 2 s doubling up to login_ip_max_delay_seconds. An address failing
+ * next try, login_ip_first_delay_seconds (2 s) doubling up to login_ip_max_delay_seconds. An address failing
  * login_account_max_failures times is locked for login_lockout_seconds: the right password is
  * refused too until then. Failures older than login_failure_window_seconds are forgotten. A
  * success clears the address's counter and the IP's. Every failure writes an audit row

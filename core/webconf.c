@@ -37,6 +37,7 @@ cd_web_settings_load(const cd_config *cfg, cd_web_settings *out, GError **error)
 	out->reset_minutes = 60;
 	out->min_password_length = 10;
 	out->ip_free_failures = 5;
+	out->ip_first_delay_seconds = 2;
 	out->ip_max_delay_seconds = 300;
 	out->account_max_failures = 10;
 	out->lockout_seconds = 900;
@@ -77,6 +78,7 @@ cd_web_settings_load(const cd_config *cfg, cd_web_settings *out, GError **error)
 	       get_int(cfg, "reset_minutes", 1, &out->reset_minutes, error) &&
 	       get_int(cfg, "min_password_length", 8, &out->min_password_length, error) &&
 	       get_int(cfg, "login_ip_free_failures", 1, &out->ip_free_failures, error) &&
+	       get_int(cfg, "login_ip_first_delay_seconds", 1, &out->ip_first_delay_seconds, error) &&
 	       get_int(cfg, "login_ip_max_delay_seconds", 1, &out->ip_max_delay_seconds, error) &&
 	       get_int(cfg, "login_account_max_failures", 1, &out->account_max_failures, error) &&
 	       get_int(cfg, "login_lockout_seconds", 1, &out->lockout_seconds, error) &&

@@ -9,6 +9,7 @@
  *   reset_minutes = 60              # a password reset link is valid this long (single use)
  *   min_password_length = 10
  *   login_ip_free_failures = 5      # failed logins from one IP before it must wait between tries
+ *   login_ip_first_delay_seconds = 2  # the first wait
  *   login_ip_max_delay_seconds = 300  # the wait doubles with each further failure up to this
  *   login_account_max_failures = 10 # failed logins for one address before it is locked
  *   login_lockout_seconds = 900     # how long the lock lasts
@@ -33,6 +34,7 @@ typedef struct {
 	gint reset_minutes;
 	gint min_password_length;
 	gint ip_free_failures;
+	gint ip_first_delay_seconds;
 	gint ip_max_delay_seconds;
 	gint account_max_failures;
 	gint lockout_seconds;

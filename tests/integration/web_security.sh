@@ -9,7 +9,7 @@
 WEB_PORT=18201
 . "$CAREDESK_SRC/tests/web_lib.sh"
 setup_caredesk
-start_web login_lockout_seconds=3 login_account_max_failures=10 login_ip_free_failures=5
+start_web login_lockout_seconds=5 login_account_max_failures=10 login_ip_free_failures=5 login_ip_first_delay_seconds=60
 customer ann@example.net "ann-password-1" "Ann Example"
 customer bob@example.net "bob-password-1" "Bob Example"
 
@@ -76,7 +76,8 @@ check "5 failures from one IP still answered" 401 "$code"
 login s "slow6@example.net" "bad-password" --interface 127.0.0.8
 check "then the IP must wait" 429 "$code"
 grep -q 'wait' "$T/body" && ok "the IP is told to wait" || fail "ip wait body"
-sleep 3
+check "another IP is not slowed" 401 "$(login s "slow7@example.net" "bad-password" --interface 127.0.0.10; echo "$code")"
+sleep 5
 login w bob@example.net bob-password-1 --interface 127.0.0.7
 check "right password accepted after the lock-out" 303 "$code"
 
