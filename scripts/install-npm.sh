@@ -11,6 +11,8 @@ if [ "$have" = "$want" ]; then
 	exit 0
 fi
 command -v npm >/dev/null || { echo "install-npm: npm missing (scripts/install-deps.sh installs it)" >&2; exit 1; }
+major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+[ "$major" -ge 20 ] || echo "install-npm: warning: playwright-core $want wants Node.js 20 or later; this is $(node --version 2>/dev/null)" >&2
 echo "install-npm: installing playwright-core $want into $dir"
 cd "$dir"
 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund --no-save --loglevel=error \
