@@ -419,6 +419,15 @@ send_json(web_req *r, int status, JsonNode *node)
 }
 
 int
+require_area(web_req *r, const char *area)
+{
+	gsize n = strlen(area);
+	if (r->path[0] == '/' && strncmp(r->path + 1, area, n) == 0 && (r->path[n + 1] == '\0' || r->path[n + 1] == '/'))
+		return 0;
+	return send_not_found(r);
+}
+
+int
 require_login(web_req *r)
 {
 	if (r->customer_id)

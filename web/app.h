@@ -86,6 +86,10 @@ int send_redirect(web_req *r, const char *location);
 int send_error(web_req *r, int status, const char *message);
 int send_not_found(web_req *r);
 int send_json(web_req *r, int status, JsonNode *node);   /* node consumed */
+/* require_area - civetweb routes by prefix (/orders also catches /ordersX): 0 when the path is
+ * /AREA or under /AREA/, else the 404 answer. Then require_login: anonymous visitors go to
+ * /login; 0 when logged in. */
+int require_area(web_req *r, const char *area);
 /* require_login - redirects anonymous visitors to /login; returns 0 when logged in. */
 int require_login(web_req *r);
 /* refuse_csrf - the 403 answer to a POST without a valid token. */

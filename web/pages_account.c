@@ -202,7 +202,9 @@ page_account(struct mg_connection *c, void *d)
 {
 	web_req r;
 	req_begin(&r, c);
-	int rc = require_login(&r);
+	int rc = require_area(&r, "account");
+	if (rc == 0)
+		rc = require_login(&r);
 	if (rc == 0) {
 		char *what = web_path_segment(r.path, 1);
 		if (!r.post)

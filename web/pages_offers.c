@@ -150,7 +150,9 @@ page_offers(struct mg_connection *c, void *d)
 {
 	web_req r;
 	req_begin(&r, c);
-	int rc = require_login(&r);
+	int rc = require_area(&r, "offers");
+	if (rc == 0)
+		rc = require_login(&r);
 	if (rc == 0) {
 		char *ref = web_path_segment(r.path, 1);
 		char *what = web_path_segment(r.path, 2);

@@ -152,7 +152,9 @@ page_tickets(struct mg_connection *c, void *d)
 {
 	web_req r;
 	req_begin(&r, c);
-	int rc = require_login(&r);
+	int rc = require_area(&r, "tickets");
+	if (rc == 0)
+		rc = require_login(&r);
 	if (rc == 0) {
 		char *ref = web_path_segment(r.path, 1);
 		char *what = web_path_segment(r.path, 2);
@@ -181,7 +183,9 @@ page_rmas(struct mg_connection *c, void *d)
 {
 	web_req r;
 	req_begin(&r, c);
-	int rc = require_login(&r);
+	int rc = require_area(&r, "rmas");
+	if (rc == 0)
+		rc = require_login(&r);
 	if (rc == 0) {
 		char *ref = web_path_segment(r.path, 1);
 		char *extra = web_path_segment(r.path, 2);

@@ -180,6 +180,8 @@ web p1 "$U/rmas/$rma"
 check "another customer's RMA is 404" 404 "$code"
 web p1 "$U/tickets/T-999999"
 check "a ticket that does not exist is 404 too" 404 "$code"
+web p1 "$U/ordersX"
+check "a path that only begins like an area is 404" 404 "$code"
 tok=$(csrf p1 /account)
 web p1 --data-urlencode "csrf=$tok" -d "decision=accept" "$U/offers/$offer/decide"
 check "deciding another customer's offer is 404" 404 "$code"
