@@ -11,6 +11,7 @@ all: build
 
 deps:
 	./scripts/install-deps.sh
+	./scripts/install-npm.sh
 
 build:
 	@if [ ! -f $(BUILD)/CMakeCache.txt ]; then ./scripts/install-deps.sh; fi
@@ -27,6 +28,7 @@ check: deps build
 
 bench: deps build
 	./bench/run.sh $(BUILD) $(N)
+	./bench/web_bench.sh $(BUILD)
 
 fuzz: deps
 	CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DCAREDESK_FUZZ=ON >/dev/null

@@ -94,5 +94,7 @@ int cmd_outbox(int argc, char **argv);
 int cmd_tick(int argc, char **argv);
 int cmd_reprocess(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_blocklist(int argc, char **argv);
+int cmd_account(int argc, char **argv);
 
 #endif

@@ -200,7 +200,7 @@ customer_address(int argc, char **argv)
 {
 	cd_customer_address addr = {0};
 	GOptionEntry entries[] = {
-		{"kind", 0, 0, G_OPTION_ARG_STRING, &addr.kind, "postal (default), billing or shipping", "KIND"},
+		{"kind", 0, 0, G_OPTION_ARG_STRING, &addr.kind, "postal (default), invoice or shipping (one each: a new one replaces the old)", "KIND"},
 		{"name", 0, 0, G_OPTION_ARG_STRING, &addr.name, "addressee", "NAME"},
 		{"street", 0, 0, G_OPTION_ARG_STRING, &addr.street, "street and number", "TEXT"},
 		{"postcode", 0, 0, G_OPTION_ARG_STRING, &addr.postcode, "postcode", "CODE"},

@@ -345,14 +345,27 @@ cd_customer_address_add(cd_store *store, const cd_actor *actor, gint64 customer_
                         gint64 *address_id, GError **error)
 {
 	const char *kind = addr->kind ? addr->kind : "postal";
-	static const char *const kinds[] = {"postal", "billing", "shipping", NULL};
+	if (strcmp(kind, "billing") == 0)
+		kind = "invoice";
+	static const char *const kinds[] = {"postal", "invoice", "shipping", NULL};
 	if (!g_strv_contains(kinds, kind)) {
-		g_set_error(error, CD_ERROR, CD_ERROR_USAGE, "unknown address kind '%s' (postal, billing or shipping)", kind);
+		g_set_error(error, CD_ERROR, CD_ERROR_USAGE, "unknown address kind '%s' (postal, invoice or shipping)", kind);
 		return FALSE;
+	}
+	/* one invoice and one shipping address (the ones the web view shows and edits): a new one
+	 * replaces the old */
+	if (strcmp(kind, "postal") != 0) {
+		sqlite3_stmt *del = cd_store_stmt(store, "DELETE FROM customer_addresses WHERE customer_id = ? AND kind = ?", error);
+		if (del == NULL)
+			return FALSE;
+		sqlite3_bind_int64(del, 1, customer_id);
+		sqlite3_bind_text(del, 2, kind, -1, SQLITE_STATIC);
+		if (!cd_store_run(store, del, error))
+			return FALSE;
 	}
 	sqlite3_stmt *st = cd_store_stmt(store,
 	                                 "INSERT INTO customer_addresses(customer_id, kind, name, street, postcode, city, "
-	                                 "country, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+	                                 "country, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?8)",
 	                                 error);
 	if (st == NULL)
 		return FALSE;

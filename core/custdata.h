@@ -62,7 +62,7 @@ gboolean cd_customer_note_delete(cd_store *store, const cd_actor *actor, gint64 
                                  GError **error);
 
 typedef struct {
-	const char *kind;  /* postal (default), billing or shipping */
+	const char *kind;  /* postal (default), invoice (billing) or shipping */
 	const char *name, *street, *postcode, *city, *country;
 } cd_customer_address;
 

@@ -105,7 +105,10 @@ describe_moves(cd_store *store, gint64 other, GString *out, GError **error)
 }
 
 /* move_references - every column of every table with a foreign key to customers(id): other -> primary.
- * A row that would collide (a tag both have) stays behind and is removed with the account. */
+ * A row that would collide (a tag both have) stays behind and is removed with the account. What
+ * logs someone in is not moved but ends with the account: a browser logged in as the merged
+ * account must not become the primary's session, and a reset link sent to its address must not
+ * set the primary's password. */
 static gboolean
 move_references(cd_store *store, gint64 primary, gint64 other, GError **error)
 {
@@ -115,9 +118,12 @@ move_references(cd_store *store, gint64 primary, gint64 other, GError **error)
 	                                 error);
 	if (st == NULL)
 		return FALSE;
+	static const char *const credentials[] = {"web_sessions", "password_resets", NULL};
 	GPtrArray *sqls = g_ptr_array_new_with_free_func(g_free);
 	gboolean row, ok;
 	while ((ok = cd_store_step(store, st, &row, error)) && row) {
+		if (g_strv_contains(credentials, cd_col_text(st, 0)))
+			continue; /* deleted with the account (ON DELETE CASCADE) */
 		char *upd = sqlite3_mprintf("UPDATE OR IGNORE \"%w\" SET \"%w\" = ?1 WHERE \"%w\" = ?2", cd_col_text(st, 0),
 		                            cd_col_text(st, 1), cd_col_text(st, 1));
 		char *del = sqlite3_mprintf("DELETE FROM \"%w\" WHERE \"%w\" = ?2 AND ?1", cd_col_text(st, 0), cd_col_text(st, 1));

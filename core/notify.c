@@ -849,13 +849,148 @@ notify_order(cd_store *store, gint64 order_id, const char *from, const char *to,
 	return ok;
 }
 
+/* ---- offers ------------------------------------------------------------------------------- */
+
+/* notify_offer_decided - the customer accepted or rejected: the ticket's assignee, else every
+ * active agent, hears of it (with the comment). */
+static gboolean
+notify_offer_decided(cd_store *store, gint64 offer_id, const char *to, const cd_actor *actor, GError **error)
+{
+	sqlite3_stmt *st = cd_store_stmt(store,
+	                                 "SELECT o.ref, o.title, printf('%d.%02d', o.total_cents / 100, o.total_cents % 100), "
+	                                 "o.currency, o.decision_comment, o.customer_id, coalesce(o.ticket_id, 0), "
+	                                 "coalesce(t.assignee_id, 0) FROM offers o LEFT JOIN tickets t ON t.id = o.ticket_id "
+	                                 "WHERE o.id = ?",
+	                                 error);
+	if (st == NULL)
+		return FALSE;
+	sqlite3_bind_int64(st, 1, offer_id);
+	gboolean row;
+	if (!cd_store_step(store, st, &row, error))
+		return FALSE;
+	if (!row) {
+		sqlite3_reset(st);
+		return TRUE;
+	}
+	JsonObject *offer = json_object_new();
+	set_str(offer, "ref", cd_col_text(st, 0));
+	set_str(offer, "title", cd_col_text(st, 1));
+	set_str(offer, "total", cd_col_text(st, 2));
+	set_str(offer, "currency", cd_col_text(st, 3));
+	set_str(offer, "comment", cd_col_text(st, 4));
+	set_str(offer, "status", to);
+	set_str(offer, "channel", actor && actor->channel ? actor->channel : "?");
+	gint64 customer_id = sqlite3_column_int64(st, 5);
+	gint64 ticket_id = sqlite3_column_int64(st, 6);
+	gint64 assignee = sqlite3_column_int64(st, 7);
+	sqlite3_reset(st);
+	char *ticket_ref = ticket_id ? cd_ticket_ref(ticket_id) : NULL;
+	GPtrArray *list = agents(store, assignee, error);
+	gboolean ok = list != NULL;
+	for (guint i = 0; ok && i < list->len; i++) {
+		const agent_row *a = g_ptr_array_index(list, i);
+		JsonObject *vars = json_object_new();
+		json_object_set_object_member(vars, "offer", json_object_ref(offer));
+		json_object_set_object_member(vars, "agent", agent_vars(a));
+		if (ticket_ref) {
+			JsonObject *t = json_object_new();
+			set_str(t, "ref", ticket_ref);
+			json_object_set_object_member(vars, "ticket", t);
+		}
+		cd_outbox_msg msg = {.kind = "agent_offer_decided", .recipient = a->email, .ticket_id = ticket_id,
+		                     .customer_id = customer_id, .agent_id = a->id, .vars = vars, .lang = "en"};
+		ok = enqueue(&msg, error);
+		json_object_unref(vars);
+	}
+	if (list)
+		g_ptr_array_unref(list);
+	g_free(ticket_ref);
+	json_object_unref(offer);
+	return ok;
+}
+
+/* ---- accounts ----------------------------------------------------------------------------- */
+
+static gboolean
+customer_contact(cd_store *store, gint64 customer_id, char **email, char **phone, GError **error)
+{
+	*email = *phone = NULL;
+	sqlite3_stmt *st = cd_store_stmt(store, "SELECT email, phone FROM customers WHERE id = ?", error);
+	if (st == NULL)
+		return FALSE;
+	sqlite3_bind_int64(st, 1, customer_id);
+	gboolean row;
+	if (!cd_store_step(store, st, &row, error))
+		return FALSE;
+	if (row) {
+		*email = cd_col_dup(st, 0);
+		*phone = cd_col_dup(st, 1);
+	}
+	sqlite3_reset(st);
+	return TRUE;
+}
+
+gboolean
+cd_notify_activation(cd_store *store, gint64 customer_id, const char *channel, const char *code, const char *link,
+                     gint minutes, GError **error)
+{
+	if (installed == NULL)
+		return TRUE;
+	char *email, *phone;
+	if (!customer_contact(store, customer_id, &email, &phone, error))
+		return FALSE;
+	gboolean sms = g_strcmp0(channel, "sms") == 0;
+	const char *to = sms ? phone : email;
+	gboolean ok = TRUE;
+	if (to) {
+		JsonObject *act = json_object_new();
+		set_str(act, "code", code);
+		set_str(act, "link", link);
+		json_object_set_int_member(act, "minutes", minutes);
+		/* a reply quoting a mailed code activates too (filters/10-activation.rules) */
+		json_object_set_boolean_member(act, "reply_hint", !sms && code != NULL);
+		JsonObject *vars = json_object_new();
+		json_object_set_object_member(vars, "activation", act);
+		cd_outbox_msg msg = {.channel = sms ? "sms" : "email", .kind = "activation", .recipient = to,
+		                     .customer_id = customer_id, .vars = vars};
+		ok = enqueue(&msg, error);
+		json_object_unref(vars);
+	}
+	g_free(email);
+	g_free(phone);
+	return ok;
+}
+
+gboolean
+cd_notify_password_reset(cd_store *store, gint64 customer_id, const char *link, gint minutes, GError **error)
+{
+	if (installed == NULL)
+		return TRUE;
+	char *email, *phone;
+	if (!customer_contact(store, customer_id, &email, &phone, error))
+		return FALSE;
+	gboolean ok = TRUE;
+	if (email) {
+		JsonObject *r = json_object_new();
+		set_str(r, "link", link);
+		json_object_set_int_member(r, "minutes", minutes);
+		JsonObject *vars = json_object_new();
+		json_object_set_object_member(vars, "reset", r);
+		cd_outbox_msg msg = {.kind = "password_reset", .recipient = email, .customer_id = customer_id, .vars = vars};
+		ok = enqueue(&msg, error);
+		json_object_unref(vars);
+	}
+	g_free(email);
+	g_free(phone);
+	return ok;
+}
+
 /* ---- workflow observer -------------------------------------------------------------------- */
 
 static gboolean
 on_transition(cd_store *store, const cd_machine *mc, gint64 id, const char *from, const char *to,
               const cd_actor *actor, gpointer data, GError **error)
 {
-	(void)actor;
 	(void)data;
 	if (mc == &cd_rma_machine)
 		return cd_notify_rma(store, id, to, error);
@@ -863,6 +998,8 @@ on_transition(cd_store *store, const cd_machine *mc, gint64 id, const char *from
 	if (mc == &cd_order_machine && (strcmp(to, "shipped") == 0 || strcmp(to, "delivered") == 0 ||
 	                                strcmp(to, "cancelled") == 0))
 		return notify_order(store, id, from, to, error);
+	if (mc == &cd_offer_machine && (strcmp(to, "accepted") == 0 || strcmp(to, "rejected") == 0))
+		return notify_offer_decided(store, id, to, actor, error);
 	return TRUE;
 }
 

@@ -65,5 +65,17 @@ gboolean cd_notify_offer_sent(cd_store *store, gint64 offer_id, GError **error);
  * order number): the ticket's customer gets rma_refused with the refusal (rma.ref is empty). */
 gboolean cd_notify_rma_not_opened(cd_store *store, gint64 ticket_id, const char *order_ref, const char *reason,
                                   const char *refusal, GError **error);
+/* cd_notify_activation - the activation code or link of a pending customer: by SMS to their phone
+ * (channel "sms") or by mail (anything else). code and link may be NULL. A mailed code also says
+ * that replying to the mail activates (the activation filter rule finds the quoted code). */
+gboolean cd_notify_activation(cd_store *store, gint64 customer_id, const char *channel, const char *code,
+                              const char *link, gint minutes, GError **error);
+
+/* cd_notify_password_reset - the reset link, by mail to the customer's address. */
+gboolean cd_notify_password_reset(cd_store *store, gint64 customer_id, const char *link, gint minutes,
+                                  GError **error);
+
+/* Offers accepted or rejected (by any channel) notify the ticket's assignee, else every active
+ * agent (agent_offer_decided), through the workflow observer. */
 
 #endif

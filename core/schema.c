@@ -396,14 +396,18 @@ static const char *const migrations[] = {
 "CREATE TABLE customer_addresses (\n"
 "  id INTEGER PRIMARY KEY,\n"
 "  customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,\n"
-"  kind TEXT NOT NULL DEFAULT 'postal' CHECK (kind IN ('postal','billing','shipping')),\n"
+"  kind TEXT NOT NULL DEFAULT 'postal' CHECK (kind IN ('postal','invoice','shipping')),\n"
 "  name TEXT,\n"
 "  street TEXT,\n"
 "  postcode TEXT,\n"
 "  city TEXT,\n"
 "  country TEXT,\n"
-"  created_at INTEGER NOT NULL\n"
+"  created_at INTEGER NOT NULL,\n"
+"  updated_at INTEGER\n"
 ") STRICT;\n"
+/* one invoice and one shipping address per customer (the web view edits them in place); postal
+ * addresses as many as staff record */
+"CREATE UNIQUE INDEX customer_addresses_one ON customer_addresses(customer_id, kind) WHERE kind IN ('invoice','shipping');\n"
 "CREATE INDEX customer_addresses_customer ON customer_addresses(customer_id);\n"
 /* merged_id: the account that no longer exists; moved: what moved, e.g. "2 orders, 1 ticket". */
 "CREATE TABLE customer_merges (\n"
@@ -439,6 +443,59 @@ static const char *const migrations[] = {
 "ALTER TABLE outbox ADD COLUMN segments INTEGER;\n"
 "ALTER TABLE outbox ADD COLUMN delivery_final INTEGER;\n"
 "CREATE INDEX outbox_provider_ref ON outbox(provider_ref) WHERE provider_ref IS NOT NULL;\n",
+/* 6: the customer web view. web_sessions: a login, known only by the SHA-256 of its cookie token.
+ *    login_failures: failed logins per account (the address tried, known or not) and per client IP,
+ *    forgotten after a quiet hour; locked_until refuses logins until then. password_resets: a
+ *    single-use, expiring link (hash only). blocklist: IPs and CIDR ranges, addresses, mail
+ *    domains, phone numbers and card fingerprints (a hash, never the number) refused at
+ *    registration and login. api_tokens: the shop's JSON API (hash only). (Invoice and shipping
+ *    addresses are rows of customer_addresses, migration 4.) */
+"CREATE TABLE web_sessions (\n"
+"  id INTEGER PRIMARY KEY,\n"
+"  token_hash TEXT NOT NULL UNIQUE,\n"
+"  customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,\n"
+"  created_at INTEGER NOT NULL,\n"
+"  last_seen_at INTEGER NOT NULL,\n"
+"  expires_at INTEGER NOT NULL,\n"
+"  ip TEXT\n"
+") STRICT;\n"
+"CREATE INDEX web_sessions_customer ON web_sessions(customer_id);\n"
+"CREATE TABLE login_failures (\n"
+"  kind TEXT NOT NULL CHECK (kind IN ('account','ip')),\n"
+"  key TEXT NOT NULL,\n"
+"  failures INTEGER NOT NULL DEFAULT 0,\n"
+"  last_failure_at INTEGER NOT NULL,\n"
+"  next_allowed_at INTEGER NOT NULL DEFAULT 0,\n"
+"  locked_until INTEGER NOT NULL DEFAULT 0,\n"
+"  PRIMARY KEY (kind, key)\n"
+") STRICT, WITHOUT ROWID;\n"
+"CREATE TABLE password_resets (\n"
+"  id INTEGER PRIMARY KEY,\n"
+"  customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,\n"
+"  token_hash TEXT NOT NULL UNIQUE,\n"
+"  created_at INTEGER NOT NULL,\n"
+"  expires_at INTEGER NOT NULL,\n"
+"  used_at INTEGER\n"
+") STRICT;\n"
+"CREATE INDEX password_resets_customer ON password_resets(customer_id);\n"
+"CREATE TABLE blocklist (\n"
+"  id INTEGER PRIMARY KEY,\n"
+"  kind TEXT NOT NULL CHECK (kind IN ('ip','email','domain','phone','card')),\n"
+"  value TEXT NOT NULL COLLATE NOCASE,\n"
+"  reason TEXT,\n"
+"  created_by TEXT,\n"
+"  created_at INTEGER NOT NULL,\n"
+"  expires_at INTEGER,\n"
+"  UNIQUE (kind, value)\n"
+") STRICT;\n"
+"CREATE TABLE api_tokens (\n"
+"  id INTEGER PRIMARY KEY,\n"
+"  name TEXT NOT NULL UNIQUE,\n"
+"  token_hash TEXT NOT NULL UNIQUE,\n"
+"  created_at INTEGER NOT NULL,\n"
+"  last_used_at INTEGER,\n"
+"  revoked_at INTEGER\n"
+") STRICT;\n",
 };
 
 int

@@ -49,7 +49,7 @@ ct_classify(const char *path, char **channel, char **lang, char **kind, char **e
 	const char *dot = strrchr(file, '.');
 	char *k = dot ? g_strndup(file, (gsize)(dot - file)) : g_strdup(file);
 	const char *e = dot ? dot + 1 : "";
-	if (n < 2 || (strcmp(parts[0], "email") != 0 && strcmp(parts[0], "sms") != 0))
+	if (n < 2 || (strcmp(parts[0], "email") != 0 && strcmp(parts[0], "sms") != 0 && strcmp(parts[0], "web") != 0))
 		w = "not under email/ or sms/";
 	else if (n == 3 && strcmp(parts[1], "partials") == 0)
 		w = "not in a language folder (CHANNEL/partials/LANG/NAME.EXT, like email/partials/en/footer.txt)";
@@ -64,6 +64,8 @@ ct_classify(const char *path, char **channel, char **lang, char **kind, char **e
 		               : "not a template name (KIND.EXT; letters, digits, '_', '-' and '.')";
 	else if (strcmp(parts[0], "sms") == 0 && strcmp(e, "txt") != 0)
 		w = "not an SMS template (sms/LANG/KIND.txt: an SMS is text only)";
+	else if (strcmp(parts[0], "web") == 0 && strcmp(e, "html") != 0)
+		w = "not a web page template (web/LANG/PAGE.html)";
 	else if (strcmp(e, "txt") != 0 && strcmp(e, "html") != 0 && (is_partial || strcmp(e, "subject") != 0))
 		w = is_partial ? "not a partial (.txt or .html)" : "not a template (.subject, .txt or .html)";
 	if (w == NULL) {
@@ -141,22 +143,29 @@ walk(const char *dir, const char *rel, guint level, GPtrArray *files, GPtrArray 
 	g_free(path);
 }
 
-gboolean
-ct_list_files(const char *dir, GPtrArray *files, GPtrArray *problems, GError **error)
+/* list_channels - the template files under each of channels (a NULL-terminated list) */
+static gboolean
+list_channels(const char *dir, const char *const *channels, GPtrArray *files, GPtrArray *problems, GError **error)
 {
 	if (!g_file_test(dir, G_FILE_TEST_IS_DIR)) {
 		g_set_error(error, CD_ERROR, CD_ERROR_CONFIG, "%s: cannot read the templates folder: %s", dir,
 		            g_file_test(dir, G_FILE_TEST_EXISTS) ? "not a folder" : "no such folder");
 		return FALSE;
 	}
-	static const char *const channels[] = {"email", "sms"};
-	for (gsize i = 0; i < G_N_ELEMENTS(channels); i++) {
+	for (gsize i = 0; channels[i]; i++) {
 		char *p = g_build_filename(dir, channels[i], NULL);
 		if (g_file_test(p, G_FILE_TEST_IS_DIR))
 			walk(dir, channels[i], 1, files, problems);
 		g_free(p);
 	}
 	return TRUE;
+}
+
+gboolean
+ct_list_files(const char *dir, GPtrArray *files, GPtrArray *problems, GError **error)
+{
+	static const char *const channels[] = {"email", "sms", NULL};
+	return list_channels(dir, channels, files, problems, error);
 }
 
 gboolean
@@ -800,11 +809,12 @@ cd_tmpl_set_link(cd_tmpl_set *set, GError **error)
 	return ok;
 }
 
-cd_tmpl_set *
-cd_tmpl_set_load(const char *dir, GError **error)
+/* load - every template file of channels under dir */
+static cd_tmpl_set *
+load(const char *dir, const char *const *channels, GError **error)
 {
 	GPtrArray *files = g_ptr_array_new_with_free_func(g_free);
-	if (!ct_list_files(dir, files, NULL, error)) {
+	if (!list_channels(dir, channels, files, NULL, error)) {
 		g_ptr_array_unref(files);
 		return NULL;
 	}
@@ -825,6 +835,20 @@ cd_tmpl_set_load(const char *dir, GError **error)
 		return NULL;
 	}
 	return set;
+}
+
+cd_tmpl_set *
+cd_tmpl_set_load(const char *dir, GError **error)
+{
+	static const char *const channels[] = {"email", "sms", NULL};
+	return load(dir, channels, error);
+}
+
+cd_tmpl_set *
+cd_tmpl_web_load(const char *dir, GError **error)
+{
+	static const char *const channels[] = {"web", NULL};
+	return load(dir, channels, error);
 }
 
 /* ---- rendering ---- */
@@ -1158,6 +1182,24 @@ cd_tmpl_render_sms(const cd_tmpl_set *set, const char *kind, const char *lang, J
 	if (empty)
 		json_object_unref(empty);
 	return *text != NULL;
+}
+
+gboolean
+cd_tmpl_render_web(const cd_tmpl_set *set, const char *page, const char *lang, JsonObject *vars, char **html,
+                   GError **error)
+{
+	*html = NULL;
+	if (!usable(set, page, error))
+		return FALSE;
+	char *l = norm_lang(lang);
+	const ct_tmpl *t = pick(set, "web", l, page, "html");
+	g_free(l);
+	if (t == NULL) {
+		g_set_error(error, CD_ERROR, CD_ERROR_NOTFOUND, "no web page template web/en/%s.html", page);
+		return FALSE;
+	}
+	*html = render(t, vars, error);
+	return *html != NULL;
 }
 
 void

@@ -78,6 +78,12 @@ gboolean cd_tmpl_render_email(const cd_tmpl_set *set, const char *kind, const ch
 /* cd_tmpl_render_sms - sms/LANG/KIND.txt (else sms/en/); *text newly allocated. */
 gboolean cd_tmpl_render_sms(const cd_tmpl_set *set, const char *kind, const char *lang, JsonObject *vars,
                             char **text, GError **error);
+/* Web pages (templates/web/LANG/PAGE.html and web/partials/LANG/NAME.html): loaded apart from the
+ * message templates by cd_tmpl_web_load; cd_tmpl_render_web renders PAGE in lang (else en) with
+ * every {{value}} HTML-escaped. *html newly allocated. */
+cd_tmpl_set *cd_tmpl_web_load(const char *dir, GError **error);
+gboolean cd_tmpl_render_web(const cd_tmpl_set *set, const char *page, const char *lang, JsonObject *vars,
+                            char **html, GError **error);
 /* cd_rendered_clear - free the parts and zero them (clearing twice is safe). */
 void cd_rendered_clear(cd_rendered *r);
 /* cd_tmpl_has - whether kind renders on channel ("email" | "sms") in the fallback language: an
@@ -87,7 +93,8 @@ gboolean cd_tmpl_has(const cd_tmpl_set *set, const char *channel, const char *ki
 /* cd_tmpl_check_dir - what `caredesk templates check` reports, as "FILE:LINE:COL: message"
  * strings (FILE relative to dir) appended to problems: every syntax error of every file, every
  * variable a template uses that its kind does not provide, a known kind without its English text
- * (and subject), a .html without a .txt beside it, files that are not templates. A folder that
+ * (and subject), a .html without a .txt beside it, files that are not templates, and the first
+ * syntax or partial error of the web pages (web/). A folder that
  * cannot be read is one problem "DIR: message". TRUE when none. *count, when not NULL, receives
  * the number of template files looked at. */
 gboolean cd_tmpl_check_dir_count(const char *dir, GPtrArray *problems, guint *count);

@@ -42,6 +42,9 @@ static const char *const v_offer_sent[] = {
 	"offer.ref", "offer.title", "offer.total", "offer.currency", "offer.valid_until", "offer.link",
 	"offer.lines[].sku", "offer.lines[].description", "offer.lines[].quantity", "offer.lines[].price", NULL,
 };
+static const char *const v_agent_offer_decided[] = {"agent.name", "offer.ref", "offer.title", "offer.status",
+                                                  "offer.total", "offer.currency", "offer.comment",
+                                                  "offer.channel", "ticket.ref", NULL};
 static const char *const v_order_status[] = {"order.ref", "order.status", "order.old_status", "order.link", NULL};
 static const char *const v_status_reply[] = {"ref", "state", NULL};
 static const char *const v_sms_keyword[] = {"keyword", NULL};
@@ -71,6 +74,7 @@ static const struct {
 	{"activation", "email sms", v_activation, "to a new customer: the activation code and link"},
 	{"password_reset", "email", v_password_reset, "to the customer: a password reset link"},
 	{"offer_sent", "email", v_offer_sent, "to the customer: a new offer"},
+	{"agent_offer_decided", "email", v_agent_offer_decided, "to agents: a customer accepted or rejected an offer"},
 	{"order_status", "email", v_order_status, "to the customer: the order changed state"},
 	{"status_reply", "sms", v_status_reply, "the answer to STATUS <ref> by SMS"},
 	{"sms_stop", "sms", v_sms_keyword, "the confirmation of STOP: the last SMS a number gets until START"},
@@ -589,6 +593,17 @@ cd_tmpl_check_dir_count(const char *dir, GPtrArray *problems, guint *count)
 	}
 	check_layout(&ck, set, sorted);
 	g_ptr_array_unref(sorted);
+	/* the web pages: their syntax and partials (their variables are the page handlers', no kind's) */
+	char *web = g_build_filename(dir, "web", NULL);
+	if (g_file_test(web, G_FILE_TEST_IS_DIR)) {
+		cd_tmpl_set *pages = cd_tmpl_web_load(dir, &error);
+		if (pages == NULL) {
+			layout_problem(&ck, "%s", error->message);
+			g_clear_error(&error);
+		}
+		cd_tmpl_set_free(pages);
+	}
+	g_free(web);
 	/* in file order, each file's by position (the caller's own problems stay first) */
 	g_qsort_with_data(problems->pdata + before, (gint)(problems->len - before), sizeof(gpointer),
 	                  by_position, NULL);

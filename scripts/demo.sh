@@ -43,12 +43,25 @@ if [ -n "$first" ]; then
 	echo; echo "== caredesk outbox show $first"
 	"$bin/caredesk" outbox show "$first"
 fi
+echo; echo "== a web account: Bob logs in with a password, sees his orders and an offer"
+"$bin/caredesk" account password bob.keller@example.net --password demo-password-1
+token=$("$bin/caredesk" account token create shop)
+"$bin/caredesk" offer create --customer bob.keller@example.net --title "Extended warranty" \
+	--line "WAR-3Y:1:49.00:Three more years of warranty" --line "CLN-1:2:9.90:Cleaning kit"
+"$bin/caredesk" blocklist add domain spam.example --reason "demo: a known fraud domain" >/dev/null
+
 echo; echo "== caredesk doctor"
 "$bin/caredesk" doctor || true
 
 echo
 echo "Demo installation: $demo (export CAREDESK_CONF=$CAREDESK_CONF to use it)"
+echo
+echo "Customer web view: http://127.0.0.1:8080/login"
+echo "  log in as bob.keller@example.net with the password demo-password-1"
+echo "  or create an account at /register (the activation mail is in: caredesk outbox list)"
+echo "Shop API token (shown once): $token"
+echo "  curl -H 'Authorization: Bearer $token' 'http://127.0.0.1:8080/api/v1/customers?email=bob.keller@example.net'"
 if [ "$serve" = yes ]; then
-	echo "The customer pages arrive with the web issue; for now caredesk-web serves /healthz."
+	echo "caredesk-web runs until Ctrl-C"
 	exec "$bin/caredesk-web"
 fi

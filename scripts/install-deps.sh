@@ -6,9 +6,14 @@ set -eu
 
 BUILD="build-essential cmake pkg-config libdpkg-perl clang libclang-rt-14-dev llvm
  libgmime-3.0-dev libglib2.0-dev libetpan-dev libcurl4-gnutls-dev libpcre2-dev
- libsqlite3-dev sqlite3 nettle-dev libjson-glib-dev libcivetweb-dev libsodium-dev libxml2-dev libytnef0-dev libgnutls28-dev libcairo2-dev libphonenumber-dev"
+ libsqlite3-dev sqlite3 nettle-dev libjson-glib-dev libcivetweb-dev libsodium-dev libxml2-dev libytnef0-dev libgnutls28-dev
+ libcairo2-dev libphonenumber-dev"
 TEST="valgrind util-linux e2fsprogs python3 curl bc
- dovecot-imapd dovecot-pop3d postfix swaks python3-aiosmtpd kannel kannel-extras"
+ dovecot-imapd dovecot-pop3d postfix swaks python3-aiosmtpd kannel kannel-extras
+ chromium nodejs poppler-utils fonts-dejavu-core wrk"
+# npm: Debian ships it as its own package; a nodejs from NodeSource carries it (and conflicts with
+# Debian's npm), so it is only asked for when missing. playwright-core: scripts/install-npm.sh.
+command -v npm >/dev/null 2>&1 || TEST="$TEST npm"
 
 missing=""
 for p in $BUILD $TEST; do

@@ -1,6 +1,7 @@
 /* sms_http.c - SMS webhooks (see sms_http.h). The handlers share one database connection and one
  * notifier, so they take turns (a mutex): SMS traffic is small next to a transaction's fsync. */
 #include "sms_http.h"
+#include "app.h"
 #include "audit.h"
 #include "ingest_sms.h"
 #include "log.h"
@@ -16,14 +17,13 @@
 
 #define MAX_BODY 65536
 
+/* what the handlers share: the app's connection, secret and outbox (used under app_lock: the
+ * notifier is process-wide and bound to that one connection), and the [sms] settings */
 typedef struct {
-	GMutex lock;
 	const cd_config *cfg;
 	cd_secret *secret;
 	cd_store *store;
 	cd_ingest_ctx ingest;
-	cd_outbox_ctx outbox;
-	cd_mail_settings mail;
 	cd_sms_settings sms;
 } sms_web;
 
@@ -115,7 +115,7 @@ kannel_mo(struct mg_connection *conn, void *data)
 	const struct mg_request_info *ri = mg_get_request_info(conn);
 	GPtrArray *q = cd_form_parse(ri->query_string, -1);
 	int status;
-	g_mutex_lock(&w->lock);
+	app_lock();
 	const char *token = cd_form_get(q, "token");
 	if (w->sms.inbound_token && g_strcmp0(token, w->sms.inbound_token) != 0) {
 		status = refuse(w, conn, "Kannel get-url", "wrong or missing token");
@@ -124,7 +124,7 @@ kannel_mo(struct mg_connection *conn, void *data)
 		                .source = "kannel", .provider_id = cd_form_get(q, "id"), .sent_at = cd_form_get(q, "time")};
 		status = take_in(w, conn, &in, "text/plain; charset=utf-8", "");
 	}
-	g_mutex_unlock(&w->lock);
+	app_unlock();
 	g_ptr_array_unref(q);
 	return status;
 }
@@ -157,7 +157,7 @@ twilio_mo(struct mg_connection *conn, void *data)
 	sms_web *w = data;
 	GPtrArray *form = read_form(conn);
 	int status;
-	g_mutex_lock(&w->lock);
+	app_lock();
 	if (!twilio_signed(w, conn, form)) {
 		status = refuse(w, conn, "Twilio webhook", "bad or missing X-Twilio-Signature");
 	} else {
@@ -166,7 +166,7 @@ twilio_mo(struct mg_connection *conn, void *data)
 		                .provider_id = cd_form_get(form, "MessageSid")};
 		status = take_in(w, conn, &in, "text/xml", "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>\n");
 	}
-	g_mutex_unlock(&w->lock);
+	app_unlock();
 	g_ptr_array_unref(form);
 	return status;
 }
@@ -218,7 +218,7 @@ kannel_dlr(struct mg_connection *conn, void *data)
 	char mac[CD_TOKEN_CHARS + 1];
 	cd_dlr_mac(w->secret, row, mac);
 	int status;
-	g_mutex_lock(&w->lock);
+	app_lock();
 	const char *given = cd_form_get(q, "mac");
 	if (row <= 0 || given == NULL || g_ascii_strcasecmp(given, mac) != 0) {
 		status = refuse(w, conn, "Kannel delivery report", "bad row or mac");
@@ -227,7 +227,7 @@ kannel_dlr(struct mg_connection *conn, void *data)
 		cd_delivery_report rep = kannel_report((int)g_ascii_strtoll(code ? code : "0", NULL, 10));
 		status = record_report(w, conn, row, NULL, &rep);
 	}
-	g_mutex_unlock(&w->lock);
+	app_unlock();
 	g_ptr_array_unref(q);
 	return status;
 }
@@ -238,7 +238,7 @@ twilio_status(struct mg_connection *conn, void *data)
 	sms_web *w = data;
 	GPtrArray *form = read_form(conn);
 	int status;
-	g_mutex_lock(&w->lock);
+	app_lock();
 	if (!twilio_signed(w, conn, form)) {
 		status = refuse(w, conn, "Twilio status callback", "bad or missing X-Twilio-Signature");
 	} else {
@@ -248,31 +248,24 @@ twilio_status(struct mg_connection *conn, void *data)
 		rep.final = rep.failed || g_strcmp0(st, "delivered") == 0;
 		status = record_report(w, conn, 0, cd_form_get(form, "MessageSid"), &rep);
 	}
-	g_mutex_unlock(&w->lock);
+	app_unlock();
 	g_ptr_array_unref(form);
 	return status;
 }
 
 void
-web_sms_register(struct mg_context *ctx, const cd_config *cfg)
+web_sms_register(struct mg_context *ctx, web_app *a)
 {
 	static sms_web w; /* lives as long as the server */
 	GError *error = NULL;
-	g_mutex_init(&w.lock);
-	w.cfg = cfg;
-	if (!cd_sms_settings_load(cfg, &w.sms, &error))
+	w.cfg = a->cfg;
+	if (!cd_sms_settings_load(a->cfg, &w.sms, &error))
 		cd_die(EX_CONFIG, "%s", error->message);
-	w.secret = cd_secret_load(cfg->secret_key_path, &error);
-	if (w.secret == NULL)
-		cd_die(EX_CONFIG, "%s", error->message);
-	w.store = cd_store_open(cfg->database, cfg->busy_timeout_ms, CD_STORE_MIGRATE, &error);
-	if (w.store == NULL)
-		cd_die(cd_error_exit_code(error), "%s", error->message);
+	w.secret = a->secret;
+	w.store = a->store;
 	w.ingest.store = w.store;
-	w.ingest.cfg = cfg;
+	w.ingest.cfg = a->cfg;
 	w.ingest.secret = w.secret;
-	if (!cd_notify_setup(&w.outbox, &w.mail, w.store, cfg, w.secret, &error))
-		cd_die(EX_CONFIG, "%s", error->message);
 	mg_set_request_handler(ctx, "/sms/kannel$", kannel_mo, &w);
 	mg_set_request_handler(ctx, "/sms/dlr$", kannel_dlr, &w);
 	mg_set_request_handler(ctx, "/sms/twilio$", twilio_mo, &w);

@@ -11,10 +11,10 @@
 
 #include "config.h"
 
-struct mg_context;
+#include "app.h"
 
-/* web_sms_register - open what the handlers share (database, secret, rules, templates) and add
- * them to ctx. Exits on a configuration error. */
-void web_sms_register(struct mg_context *ctx, const cd_config *cfg);
+/* web_sms_register - add the SMS handlers to ctx; they share a's connection, secret and outbox
+ * (under app_lock). Exits on a configuration error. */
+void web_sms_register(struct mg_context *ctx, web_app *a);
 
 #endif

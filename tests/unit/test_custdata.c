@@ -103,8 +103,8 @@ test_merge_any_table(void)
 	cd_store *s = store_with_people();
 	GError *error = NULL;
 	/* a table another module adds later: a merge moves its rows too */
-	tu_exec(s, "CREATE TABLE web_sessions(id INTEGER PRIMARY KEY, customer_id INTEGER REFERENCES customers(id))");
-	tu_exec(s, "INSERT INTO web_sessions(customer_id) VALUES (3), (3)");
+	tu_exec(s, "CREATE TABLE later_sessions(id INTEGER PRIMARY KEY, customer_id INTEGER REFERENCES customers(id))");
+	tu_exec(s, "INSERT INTO later_sessions(customer_id) VALUES (3), (3)");
 	tu_exec(s, "INSERT INTO customer_tags VALUES (1, 'vip'), (3, 'vip'), (3, 'reseller')");
 	char *moved = NULL;
 	g_assert_true(cd_store_begin(s, &error));
@@ -113,7 +113,7 @@ test_merge_any_table(void)
 	g_assert_no_error(error);
 	g_assert_cmpstr(moved, ==, "2 tags");
 	g_free(moved);
-	g_assert_cmpint(tu_int(s, "SELECT count(*) FROM web_sessions WHERE customer_id = 1"), ==, 2);
+	g_assert_cmpint(tu_int(s, "SELECT count(*) FROM later_sessions WHERE customer_id = 1"), ==, 2);
 	g_assert_cmpint(tu_int(s, "SELECT count(*) FROM customer_tags WHERE customer_id = 1"), ==, 2);
 	g_assert_cmpint(tu_int(s, "SELECT count(*) FROM customers WHERE id = 3"), ==, 0);
 	g_assert_cmpint(tu_int(s, "SELECT count(*) FROM customer_contacts WHERE customer_id = 1 AND value IN "

@@ -709,6 +709,11 @@ static const struct {
 	 " \"valid_until\": \"2026-07-31\", \"link\": \"https://shop.example/offers/12\","
 	 " \"lines\": [{\"sku\": \"X200\", \"description\": \"Printer X200\", \"quantity\": 2, \"price\": \"599.00\"}]}",
 	 "[O-12]", "2 x Printer X200 (X200)  599.00 EUR", "valid until 2026-07-31", "gilt bis 2026-07-31", TRUE},
+	{"agent_offer_decided",
+	 "\"agent\": {\"name\": \"Ana\"}, \"offer\": {\"ref\": \"OF-12\", \"title\": \"Printers\", \"status\": \"accepted\","
+	 " \"total\": \"99.00\", \"currency\": \"EUR\", \"comment\": \"Deliver soon\", \"channel\": \"web\"},"
+	 " \"ticket\": {\"ref\": \"T-1042\"}",
+	 "[OF-12]", "Deliver soon", "has accepted the offer OF-12", "hat das Angebot OF-12", FALSE},
 	{"order_status",
 	 "\"order\": {\"ref\": \"A1001\", \"status\": \"shipped\", \"old_status\": \"paid\","
 	 " \"link\": \"https://shop.example/orders/A1001\"}",
