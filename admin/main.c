@@ -26,7 +26,7 @@ static const struct {
 	{"tick", cmd_tick, "tick                       run the timers (cron-friendly, idempotent)"},
 	{"outbox", cmd_outbox, "outbox list|show|retry      what was or will be sent"},
 	{"report", cmd_report, "report [NAME] [--by day|week|month] [--csv] [--chart F]  counts over a period"},
-	{"blocklist", cmd_blocklist, "blocklist add|remove|list   IPs, addresses, domains, phones, cards refused on the web"},
+	{"blocklist", cmd_blocklist, "blocklist add|remove|list   IPs, addresses, domains, phones, cards refused by mail, SMS and on the web"},
 	{"account", cmd_account, "account password|token     a customer's web password; the shop's API tokens"},
 	{"reprocess", cmd_reprocess, "reprocess --since DATE     re-run rules on stored messages (dry-run by default)"},
 };

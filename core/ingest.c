@@ -1,5 +1,6 @@
 /* ingest.c - one message through classification, threading and the ticket model (see ingest.h). */
 #include "ingest.h"
+#include "blocklist.h"
 #include "agentmail.h"
 #include "notify.h"
 #include "audit.h"
@@ -276,6 +277,28 @@ drop_message(cd_ingest_ctx *ctx, gint64 raw_id, const cd_message *m, const cd_ru
 	return ok;
 }
 
+/* blocked_sender - the fraud stop (blocklist.h): a blocked address or domain opens nothing and is
+ * never answered; the raw message stays (state dropped) and the refusal is audited. */
+static gboolean
+blocked_sender(cd_ingest_ctx *ctx, gint64 raw_id, const char *from, const cd_message *m, gboolean *blocked,
+               cd_ingest_outcome *out, GError **error)
+{
+	char *reason = NULL;
+	if (from == NULL || !cd_blocklist_match(ctx->store, CD_BLOCK_EMAIL, from, blocked, &reason, error))
+		return from == NULL;
+	if (!*blocked)
+		return TRUE;
+	cd_actor actor = {.actor_kind = "system", .actor = "blocklist", .channel = "email"};
+	char *note = g_strdup_printf("from %s, subject \"%s\": blocked%s%s", from, m->subject ? m->subject : "",
+	                             reason && *reason ? ": " : "", reason ? reason : "");
+	cd_audit_event ev = {.actor = &actor, .entity = "raw", .entity_id = raw_id, .action = "blocked", .note = note};
+	gboolean ok = cd_audit(ctx->store, &ev, error) && cd_ingest_mark_raw(ctx->store, raw_id, "dropped", 0, NULL, error);
+	g_free(note);
+	g_free(reason);
+	out->what = "blocked";
+	return ok;
+}
+
 gboolean
 cd_ingest_message(cd_ingest_ctx *ctx, gint64 raw_id, cd_message *m, const cd_envelope *env,
                   cd_ingest_outcome *out, GError **error)
@@ -307,7 +330,14 @@ cd_ingest_message(cd_ingest_ctx *ctx, gint64 raw_id, cd_message *m, const cd_env
 	cd_sender sender;
 	cd_rule_decision dec;
 	cd_rule_decision_init(&dec);
-	gboolean ok = cd_sender_lookup(store, from, &sender, error) && cd_ingest_evaluate_rules(ctx, m, env->channel, &sender, &dec, error);
+	gboolean blocked = FALSE;
+	gboolean ok = cd_sender_lookup(store, from, &sender, error);
+	if (ok && sender.kind != CD_SENDER_AGENT) {
+		ok = blocked_sender(ctx, raw_id, from, m, &blocked, out, error);
+		if (!ok || blocked)
+			goto out;
+	}
+	ok = ok && cd_ingest_evaluate_rules(ctx, m, env->channel, &sender, &dec, error);
 	if (ok && dec.reject) {
 		out->reject = g_strdup(dec.reject);
 		g_set_error(error, CD_ERROR, CD_ERROR_REJECT, "rejected by rule %s: %s", last_rule(&dec), dec.reject);

@@ -1,5 +1,6 @@
 /* ingest_sms.c - an inbound SMS through keywords, rules and tickets (see ingest_sms.h). */
 #include "ingest_sms.h"
+#include "blocklist.h"
 #include "audit.h"
 #include "customer.h"
 #include "notify.h"
@@ -363,9 +364,39 @@ by_rules(sms_job *j, GError **error)
 	return ok;
 }
 
+/* blocked - the fraud stop (blocklist.h): a blocked number gets nothing, not even the answer to
+ * STOP; its text stays raw (dropped) and the refusal is audited. */
+static gboolean
+blocked(sms_job *j, gboolean *yes, GError **error)
+{
+	char *reason = NULL;
+	*yes = FALSE;
+	if (j->number == NULL || j->sender.kind == CD_SENDER_AGENT ||
+	    !cd_blocklist_match(j->ctx->store, CD_BLOCK_PHONE, j->number, yes, &reason, error))
+		return j->number == NULL || j->sender.kind == CD_SENDER_AGENT;
+	gboolean ok = TRUE;
+	if (*yes) {
+		cd_actor actor = {.actor_kind = "system", .actor = "blocklist", .channel = "sms"};
+		char *note = g_strdup_printf("SMS from %s: blocked%s%s", j->number, reason && *reason ? ": " : "",
+		                             reason ? reason : "");
+		cd_audit_event ev = {.actor = &actor, .entity = "raw", .entity_id = j->raw_id, .action = "blocked", .note = note};
+		ok = cd_audit(j->ctx->store, &ev, error) &&
+		     cd_ingest_mark_raw(j->ctx->store, j->raw_id, "dropped", 0, NULL, error);
+		g_free(note);
+		j->out->what = "dropped";
+	}
+	g_free(reason);
+	return ok;
+}
+
 static gboolean
 process(sms_job *j, GError **error)
 {
+	gboolean is_blocked;
+	if (!blocked(j, &is_blocked, error))
+		return FALSE;
+	if (is_blocked)
+		return TRUE;
 	switch (j->kw.kind) {
 	case CD_SMSKW_STOP:
 		return opt_out(j, TRUE, error);
