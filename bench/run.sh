@@ -62,5 +62,8 @@ echo
 echo "== outbound delivery (bench/outbox_bench.sh)"
 sh "$here/outbox_bench.sh" "$build" 2000 | tail -3
 echo
+echo "== mail through Postfix while the web view serves wrk (bench/load.sh; needs root)"
+[ "$(id -u)" != 0 ] || sh "$here/load.sh" "$build" "$n" | grep "^load: "
+echo
 echo "== pipe mode through a real Postfix (bench/postfix_bench.sh; needs root)"
 [ "$(id -u)" != 0 ] || sh "$here/postfix_bench.sh" "$build" "$n" | tail -4
