@@ -1,17 +1,14 @@
-/* main.c - caredesk-web: the customer web view (civetweb). Serves the pages of app.h's handlers,
- * the shop's JSON API (api.c) and /healthz, which answers 200 when the database opens and 503
- * otherwise, for load balancers and monitors. Behind a TLS proxy ([web] tls_proxy) plain-HTTP
- * requests are redirected to base_url. Other modules add their handlers with one call here. */
+/* main.c - caredesk-web: the customer web view (civetweb). Loads the config, opens the app
+ * (app.h) and serves it (server.h) until SIGINT or SIGTERM. */
 #include "app.h"
 #include "config.h"
 #include "log.h"
-#include "sms_http.h"
 #include "pdf.h"
-#include "store.h"
+#include "result.h"
+#include "server.h"
 
 #include <signal.h>
 #include <stdio.h>
-#include <string.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -20,75 +17,8 @@ static volatile sig_atomic_t stopping;
 static void
 on_signal(int sig)
 {
+	(void)sig;
 	stopping = 1;
-}
-
-static int
-healthz(struct mg_connection *conn, void *data)
-{
-	const cd_config *cfg = data;
-	GError *error = NULL;
-	cd_store *store = cd_store_open(cfg->database, 1000, 0, &error);
-	if (store == NULL) {
-		mg_send_http_error(conn, 503, "database unavailable: %s\n", error->message);
-		g_error_free(error);
-		return 503;
-	}
-	cd_store_close(store);
-	mg_send_http_ok(conn, "text/plain; charset=utf-8", 3);
-	mg_write(conn, "ok\n", 3);
-	return 200;
-}
-
-/* tls_redirect - behind a TLS proxy, a request that came as plain HTTP goes to https */
-static int
-tls_redirect(struct mg_connection *conn, void *data)
-{
-	(void)data;
-	if (!app->web.tls_proxy)
-		return 0;
-	const struct mg_request_info *ri = mg_get_request_info(conn);
-	if (ri->is_ssl || strcmp(ri->local_uri ? ri->local_uri : "", "/healthz") == 0)
-		return 0;
-	const char *proto = mg_get_header(conn, "X-Forwarded-Proto");
-	if (proto && g_ascii_strcasecmp(proto, "https") == 0)
-		return 0;
-	const char *base = app->cfg->web_base_url;
-	if (!g_str_has_prefix(base, "https://"))
-		return 0;
-	mg_printf(conn,
-	          "HTTP/1.1 301 Moved Permanently\r\nLocation: %s%s%s%s\r\nContent-Length: 0\r\n"
-	          "X-Content-Type-Options: nosniff\r\n\r\n",
-	          base, ri->local_uri ? ri->local_uri : "/", ri->query_string ? "?" : "",
-	          ri->query_string ? ri->query_string : "");
-	return 301;
-}
-
-static const struct {
-	const char *pattern;
-	mg_request_handler handler;
-} routes[] = {
-	{"/$", page_home},
-	{"/login$", page_login},
-	{"/logout$", page_logout},
-	{"/register$", page_register},
-	{"/activate$", page_activate},
-	{"/password/forgot$", page_password},
-	{"/password/reset$", page_password},
-	{"/account", page_account},
-	{"/orders", page_orders},
-	{"/offers", page_offers},
-	{"/tickets", page_tickets},
-	{"/rmas", page_rmas},
-	{"/style.css$", page_static},
-	{"/favicon.ico$", page_static},
-	{"/api/", page_api},
-};
-
-static int
-begin_request(struct mg_connection *conn)
-{
-	return tls_redirect(conn, NULL) ? 1 : 0;
 }
 
 int
@@ -112,20 +42,9 @@ main(int argc, char **argv)
 	web_app state;
 	if (!app_init(&state, cfg, &error))
 		cd_die(EX_CONFIG, "%s", error->message);
-	char *threads = g_strdup_printf("%d", state.web.threads);
-	const char *options[] = {"listening_ports", cfg->web_listen, "num_threads", threads,
-	                         "request_timeout_ms", "30000", "enable_keep_alive", "yes", NULL};
-	struct mg_callbacks callbacks;
-	memset(&callbacks, 0, sizeof callbacks);
-	callbacks.begin_request = begin_request;
-	mg_init_library(0);
-	struct mg_context *ctx = mg_start(&callbacks, NULL, options);
+	struct mg_context *ctx = web_server_start(&state, cfg, NULL, &error);
 	if (ctx == NULL)
-		cd_die(EX_UNAVAILABLE, "cannot listen on %s", cfg->web_listen);
-	mg_set_request_handler(ctx, "/healthz$", healthz, cfg);
-	web_sms_register(ctx, &state);
-	for (gsize i = 0; i < G_N_ELEMENTS(routes); i++)
-		mg_set_request_handler(ctx, routes[i].pattern, routes[i].handler, NULL);
+		cd_die(EX_UNAVAILABLE, "%s", error->message);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
@@ -133,11 +52,9 @@ main(int argc, char **argv)
 	fflush(stdout);
 	while (!stopping)
 		pause();
-	mg_stop(ctx);
-	mg_exit_library();
+	web_server_stop(ctx);
 	app_close(&state);
 	pdf_shutdown();
-	g_free(threads);
 	cd_config_free(cfg);
 	g_free(config);
 	return EX_OK;

@@ -8,7 +8,7 @@ secs=${2:-60}
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
 shared=$(cd "$src/../shared" && pwd)
-for t in mime html tnef quote rules agentcmd template ingest smskw webparse; do
+for t in mime html tnef quote rules agentcmd template ingest smskw webparse webhttp; do
 	work="$build/fuzz-work/$t"
 	mkdir -p "$work/corpus"
 	case $t in
@@ -19,6 +19,7 @@ for t in mime html tnef quote rules agentcmd template ingest smskw webparse; do
 	agentcmd) seeds="$here/seeds/agentcmd" ;;
 	smskw) seeds="$here/seeds/smskw" ;;
 	webparse) seeds="$here/seeds/webparse" ;;
+	webhttp) seeds="$here/seeds/webhttp" ;;
 	quote) seeds="$shared/corpus/github-email_reply_parser $shared/corpus/discourse-email_reply_trimmer" ;;
 	tnef) seeds=""
 		CAREDESK_TNEF_SAMPLE="$work/corpus/sample.tnef" "$build/bin/test_tnef" -p /tnef/in-a-message >/dev/null ;;
