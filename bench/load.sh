@@ -52,9 +52,10 @@ exec "$bin/caredesk-mailgw" -c "$conf" pipe -f "\$1" -r "\$2"
 EOF
 chmod 755 "$w/gateway.sh"
 web=""
-trap '[ -z "$web" ] || kill $web 2>/dev/null || true; "$cookbook/postfix-test.sh" stop "$w/postfix" >/dev/null 2>&1 || true' EXIT
+trap '[ -z "$web" ] || { kill $web 2>/dev/null; wait $web 2>/dev/null; } || true; "$cookbook/postfix-test.sh" stop "$w/postfix" >/dev/null 2>&1 || true' EXIT
 SMTP_PORT=$smtp GATEWAY_CMD="$w/gateway.sh" GATEWAY_USER=nobody "$cookbook/postfix-test.sh" start "$w/postfix" >"$w/postfix.out"
-CAREDESK_CONF="$conf" as_nobody "$bin/caredesk-web" </dev/null >"$w/web.log" 2>&1 &
+# started directly (not through the shell function) so that $! is the server itself
+CAREDESK_CONF="$conf" setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$bin/caredesk-web" </dev/null >"$w/web.log" 2>&1 &
 web=$!
 i=0
 until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; do

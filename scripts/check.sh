@@ -21,5 +21,10 @@ if [ -n "$(ls -A "$logs")" ]; then
 fi
 [ $status -eq 0 ] && echo "check: all tests passed under ASan and UBSan"
 (unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; "$(dirname "$0")/valgrind.sh" "$build") || status=1
+# the web requests once more on the normal build: its threads' stacks are not ASan's (a PDF once
+# overflowed a civetweb worker's stack in the normal build only)
+src=$(cd "$(dirname "$0")/.." && pwd)
+(unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; "$build/bin/fuzz_webhttp" "$src/tests/fuzz/seeds/webhttp" \
+	"$src/tests/fuzz/regressions/webhttp" 2>/dev/null) || { echo "check: web requests crash the normal build" >&2; status=1; }
 [ $status -eq 0 ] && echo "check: unit tests clean under valgrind memcheck"
 exit $status

@@ -45,8 +45,9 @@ clip_text(const char *s, glong n)
 	return r;
 }
 
-GBytes *
-pdf_render(const pdf_doc *doc)
+/* render - the drawing itself; see pdf_render for the thread it runs on */
+static GBytes *
+render(const pdf_doc *doc)
 {
 	GByteArray *out = g_byte_array_new();
 	cairo_surface_t *surf = cairo_pdf_surface_create_for_stream(collect, out, A4_W, A4_H);
@@ -109,6 +110,23 @@ pdf_render(const pdf_doc *doc)
 		return NULL;
 	}
 	return g_byte_array_free_to_bytes(out);
+}
+
+static gpointer
+render_thread(gpointer doc)
+{
+	return render(doc);
+}
+
+/* pdf_render - on a thread of its own: cairo's text goes through fontconfig, whose first use
+ * parses the font configuration recursively with frames of 16 KB and more, deeper than the small
+ * stacks civetweb gives its workers (a worker died on the first invoice: found by fuzz_webhttp).
+ * A GLib thread has the process's default stack size. */
+GBytes *
+pdf_render(const pdf_doc *doc)
+{
+	GThread *t = g_thread_new("pdf", render_thread, (gpointer)doc);
+	return g_thread_join(t);
 }
 
 void

@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -27,7 +28,18 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static web_app state;
+static struct mg_context *server;
 static int port;
+
+/* stop - the server's threads end before the process does (atexit): a worker still closing a
+ * connection while exit() tears the libraries down would crash the run, not the product */
+static void
+stop(void)
+{
+	if (server)
+		web_server_stop(server);
+	server = NULL;
+}
 static char *session, csrf[CD_TOKEN_CHARS + 1];
 
 static void
@@ -61,11 +73,12 @@ start(void)
 	char *msg = g_strconcat("csrf|", session, NULL);
 	cd_secret_mac(state.secret, msg, csrf);
 	g_free(msg);
-	struct mg_context *ctx = web_server_start(&state, cfg, "127.0.0.1:0", &error);
-	if (ctx == NULL)
+	server = web_server_start(&state, cfg, "127.0.0.1:0", &error);
+	if (server == NULL)
 		g_error("%s", error->message);
+	atexit(stop);
 	struct mg_server_port ports[1];
-	if (mg_get_server_ports(ctx, 1, ports) < 1)
+	if (mg_get_server_ports(server, 1, ports) < 1)
 		g_error("no listening port");
 	port = ports[0].port;
 	g_free(conf);
