@@ -1,7 +1,9 @@
 #!/bin/sh
 # demo.sh BUILD [--noserve] - a demo installation in BUILD/demo: agents and customers, sample mail
 # (a reply thread, HTML-only, non-UTF-8, an out-of-office reply, a bounce, a stranger copying a
-# ticket tag, a return request in German) and orders from the shop taken in through the MTA pipe, then the resulting tickets.
+# ticket tag, a return request in German) and orders from the shop taken in through the MTA pipe,
+# sample SMS (a question, a return request by keyword, HELP) from an smstools spool, then the
+# resulting tickets, returns and queued answers.
 set -eu
 build=$(cd "$1" && pwd)
 serve=yes
@@ -29,6 +31,12 @@ for f in "$src"/demo/mail/*.eml; do
 	echo "$(basename "$f"): exit $?"
 done
 "$bin/caredesk-mailgw" process
+
+echo; echo "== sample SMS through caredesk-mailgw sms-spool (as smstools leaves them; answers go to $demo/sms-out)"
+mkdir -p "$demo/sms-in" "$demo/sms-out"
+cp "$src"/demo/sms/* "$demo/sms-in/"
+sed -i -e 's|^# provider = kannel|provider = spool|' -e "s|^# spool_dir = .*|spool_dir = $demo/sms-out|" "$CAREDESK_CONF"
+"$bin/caredesk-mailgw" sms-spool "$demo/sms-in"
 
 echo; echo "== caredesk ticket list"
 "$bin/caredesk" ticket list
