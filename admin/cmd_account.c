@@ -5,9 +5,32 @@
 #include "log.h"
 #include "util.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
+
+char *
+admin_password_hash(const char *what, const char *password)
+{
+	char *line = NULL;
+	if (password == NULL) {
+		char buf[1024];
+		if (fgets(buf, sizeof buf, stdin) == NULL)
+			cd_die(EX_USAGE, "%s: no password on stdin", what);
+		buf[strcspn(buf, "\r\n")] = '\0';
+		password = line = g_strdup(buf);
+	}
+	if (strlen(password) < 8)
+		cd_die(EX_USAGE, "%s: at least 8 characters", what);
+	char *hash = cd_password_hash(password);
+	if (hash == NULL)
+		cd_die(EX_SOFTWARE, "%s: hashing failed", what);
+	if (line)
+		sodium_memzero(line, strlen(line));
+	g_free(line);
+	return hash;
+}
 
 static int
 account_password(int argc, char **argv)
@@ -21,18 +44,7 @@ account_password(int argc, char **argv)
 	            "Ends every web session of the customer. The customer must be active to log in.", entries);
 	if (argc < 4)
 		cd_die(EX_USAGE, "account password EMAIL|ID [--password TEXT]");
-	if (password == NULL) {
-		char line[1024];
-		if (fgets(line, sizeof line, stdin) == NULL)
-			cd_die(EX_USAGE, "account password: no password on stdin");
-		line[strcspn(line, "\r\n")] = '\0';
-		password = g_strdup(line);
-	}
-	if (strlen(password) < 8)
-		cd_die(EX_USAGE, "account password: at least 8 characters");
-	char *hash = cd_password_hash(password);
-	if (hash == NULL)
-		cd_die(EX_SOFTWARE, "account password: hashing failed");
+	char *hash = admin_password_hash("account password", password);
 	admin_ctx a;
 	admin_open(&a);
 	gint64 id = admin_customer_id(a.store, argv[3]);

@@ -1,5 +1,6 @@
-/* cmd_people.c - `caredesk agent add|list` and `caredesk customer add|list|show|contact` (the other
+/* cmd_people.c - `caredesk agent add|password|list` and `caredesk customer add|list|show|contact` (the other
  * customer subcommands are in cmd_customer.c). */
+#include "account.h"
 #include "admin.h"
 #include "audit.h"
 #include "customer.h"
@@ -93,12 +94,45 @@ agent_add(int argc, char **argv)
 	return EX_OK;
 }
 
+static int
+agent_password(int argc, char **argv)
+{
+	char *password = NULL;
+	GOptionEntry entries[] = {
+		{"password", 'p', 0, G_OPTION_ARG_STRING, &password, "the password (default: one line from stdin)", "TEXT"},
+		G_OPTION_ENTRY_NULL,
+	};
+	admin_parse(&argc, &argv, "agent password LOGIN - set an agent's password for the admin pages (/admin/login)",
+	            "Ends every web session of the agent. Inactive agents cannot log in.", entries);
+	if (argc < 4)
+		cd_die(EX_USAGE, "agent password LOGIN [--password TEXT]");
+	char *hash = admin_password_hash("agent password", password);
+	admin_ctx a;
+	admin_open(&a);
+	GError *error = NULL;
+	gint64 id = 0;
+	if (!cd_store_lookup_id(a.store, "SELECT id FROM agents WHERE login = ?1", argv[3], 0, &id, &error))
+		admin_fail(error);
+	if (id == 0)
+		cd_die(EX_NOINPUT, "agent password: no agent %s", argv[3]);
+	admin_begin(&a);
+	gboolean ok = cd_agent_set_password(a.store, id, hash, admin_actor(), &error);
+	admin_commit(&a, ok, error);
+	printf("password of agent %s set\n", argv[3]);
+	g_free(hash);
+	g_free(password);
+	admin_close(&a);
+	return EX_OK;
+}
+
 int
 cmd_agent(int argc, char **argv)
 {
 	const char *sub = admin_subcommand(argc, argv);
 	if (strcmp(sub, "add") == 0)
 		return agent_add(argc, argv);
+	if (strcmp(sub, "password") == 0)
+		return agent_password(argc, argv);
 	if (strcmp(sub, "list") == 0) {
 		admin_parse(&argc, &argv, "agent list - all agents", NULL, NULL);
 		static const char *const cols[] = {"login", "email", "name", "role", "active", NULL};
@@ -106,7 +140,7 @@ cmd_agent(int argc, char **argv)
 		           "FROM agents ORDER BY login", cols);
 		return EX_OK;
 	}
-	cd_die(EX_USAGE, "agent: add LOGIN EMAIL NAME, or list");
+	cd_die(EX_USAGE, "agent: add LOGIN EMAIL NAME, password LOGIN, or list");
 }
 
 static int

@@ -20,20 +20,6 @@ list_reports(void)
 		printf("  %-11s %s\n", list[i].name, list[i].what);
 }
 
-/* default_from - the start of a sensible window ending at to: 30 days, 12 weeks or 12 months. */
-static gint64
-default_from(gint64 to, cd_report_by by)
-{
-	GDateTime *end = g_date_time_new_from_unix_utc(to);
-	GDateTime *start = by == CD_REPORT_BY_DAY    ? g_date_time_add_days(end, -30)
-	                   : by == CD_REPORT_BY_WEEK ? g_date_time_add_weeks(end, -12)
-	                                             : g_date_time_add_months(end, -12);
-	gint64 t = g_date_time_to_unix(start);
-	g_date_time_unref(start);
-	g_date_time_unref(end);
-	return t;
-}
-
 int
 cmd_report(int argc, char **argv)
 {
@@ -64,17 +50,8 @@ cmd_report(int argc, char **argv)
 	cd_chart_format format;
 	if (chart && !cd_chart_format_for(chart, &format))
 		cd_die(EX_USAGE, "--chart: %s: name a .svg or .png file", chart);
-	if (to)
-		range.to = admin_parse_day("--to", to, TRUE);
-	else {
-		GDateTime *now = g_date_time_new_from_unix_utc(cd_now());
-		GDateTime *day = g_date_time_new_utc(g_date_time_get_year(now), g_date_time_get_month(now),
-		                                     g_date_time_get_day_of_month(now), 0, 0, 0);
-		range.to = g_date_time_to_unix(day) + 86400;
-		g_date_time_unref(day);
-		g_date_time_unref(now);
-	}
-	range.from = from ? admin_parse_day("--from", from, FALSE) : default_from(range.to, range.by);
+	range.to = to ? admin_parse_day("--to", to, TRUE) : cd_report_today_end(cd_now());
+	range.from = from ? admin_parse_day("--from", from, FALSE) : cd_report_default_from(range.to, range.by);
 	admin_ctx a;
 	admin_open(&a);
 	GError *error = NULL;

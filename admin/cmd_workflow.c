@@ -2,6 +2,7 @@
  * customer show): queries into JSON rows, the admin as actor, transactions, history output. */
 #include "admin.h"
 #include "log.h"
+#include "report.h"
 #include "result.h"
 #include "util.h"
 
@@ -169,15 +170,8 @@ admin_words(int argc, char **argv, int from)
 gint64
 admin_parse_day(const char *option, const char *text, gboolean end)
 {
-	gboolean day = strlen(text) == 10;
-	char *iso = day ? g_strconcat(text, "T00:00:00Z", NULL) : g_strdup(text);
-	GTimeZone *utc = g_time_zone_new_utc();
-	GDateTime *dt = g_date_time_new_from_iso8601(iso, utc);
-	g_time_zone_unref(utc);
-	g_free(iso);
-	if (dt == NULL)
+	gint64 t;
+	if (!cd_report_parse_day(text, end, &t))
 		cd_die(EX_USAGE, "%s: '%s' is not a date (YYYY-MM-DD or ISO 8601)", option, text);
-	gint64 t = g_date_time_to_unix(dt) + (day && end ? 86400 : 0);
-	g_date_time_unref(dt);
 	return t;
 }

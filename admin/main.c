@@ -16,7 +16,7 @@ static const struct {
 	{"doctor", cmd_doctor, "doctor                     check config, secret, database and queue health"},
 	{"ticket", cmd_ticket, "ticket list|show|set       tickets and their conversations"},
 	{"customer", cmd_customer, "customer add|list|show|search|set|contact|tag|note|address|merge|erase|prune  customers"},
-	{"agent", cmd_agent, "agent add|list             agents"},
+	{"agent", cmd_agent, "agent add|password|list    agents"},
 	{"filters", cmd_filters, "filters check|test         lint the rule files; dry-run them on a message"},
 	{"templates", cmd_templates, "templates check|vars|render  lint the templates; their variables; try one"},
 	{"rma", cmd_rma, "rma list|show|authorize|...  return requests"},

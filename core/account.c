@@ -83,12 +83,6 @@ run_hash(cd_store *store, const char *sql, const char *token, GError **error)
 }
 
 gboolean
-cd_session_end_all(cd_store *store, gint64 customer_id, GError **error)
-{
-	return run_id(store, "DELETE FROM web_sessions WHERE customer_id = ?1", customer_id, error);
-}
-
-gboolean
 cd_customer_set_password(cd_store *store, gint64 customer_id, const char *hash, const cd_actor *actor,
                          const char *note, GError **error)
 {
@@ -110,28 +104,48 @@ cd_customer_set_password(cd_store *store, gint64 customer_id, const char *hash, 
 	return cd_session_end_all(store, customer_id, error) && cd_audit(store, &ev, error);
 }
 
-gboolean
-cd_session_create(cd_store *store, const cd_web_settings *s, gint64 customer_id, const char *ip, char **token,
-                  GError **error)
+/* Sessions of customers (web_sessions) and of agents (agent_sessions): the same scheme in two
+ * tables, so that a token of one kind never opens the pages of the other. */
+typedef struct {
+	const char *insert, *purge, *lookup, *touch, *end, *end_all;
+} session_sql;
+
+#define SESSION_SQL(table, owner, join)                                                                       \
+	{                                                                                                      \
+		"INSERT INTO " table "(token_hash, " owner ", created_at, last_seen_at, expires_at, ip) "          \
+		"VALUES (?1, ?2, ?3, ?3, ?4, ?5)",                                                                 \
+		"DELETE FROM " table " WHERE expires_at < ?1",                                                     \
+		"SELECT s.id, s." owner ", s.last_seen_at FROM " table " s " join " AND s.token_hash = ?1 "         \
+		"AND s.expires_at > ?2 AND s.last_seen_at > ?3",                                                   \
+		"UPDATE " table " SET last_seen_at = ?2 WHERE id = ?1",                                            \
+		"DELETE FROM " table " WHERE token_hash = ?1 OR ?2 < 0",                                           \
+		"DELETE FROM " table " WHERE " owner " = ?1",                                                      \
+	}
+
+static const session_sql customer_sessions =
+    SESSION_SQL("web_sessions", "customer_id", "JOIN customers o ON o.id = s.customer_id WHERE o.status = 'active'");
+static const session_sql agent_sessions =
+    SESSION_SQL("agent_sessions", "agent_id", "JOIN agents o ON o.id = s.agent_id WHERE o.active = 1");
+
+static gboolean
+session_create(cd_store *store, const session_sql *q, const cd_web_settings *s, gint64 owner, const char *ip,
+               char **token, GError **error)
 {
 	char hash[65];
 	*token = cd_token_new(hash);
 	gint64 now = cd_now();
-	sqlite3_stmt *st = cd_store_stmt(store,
-	                                 "INSERT INTO web_sessions(token_hash, customer_id, created_at, last_seen_at, "
-	                                 "expires_at, ip) VALUES (?1, ?2, ?3, ?3, ?4, ?5)",
-	                                 error);
+	sqlite3_stmt *st = cd_store_stmt(store, q->insert, error);
 	gboolean ok = st != NULL;
 	if (ok) {
 		sqlite3_bind_text(st, 1, hash, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(st, 2, customer_id);
+		sqlite3_bind_int64(st, 2, owner);
 		sqlite3_bind_int64(st, 3, now);
 		sqlite3_bind_int64(st, 4, now + (gint64)s->session_max_hours * 3600);
 		sqlite3_bind_text(st, 5, ip, -1, SQLITE_TRANSIENT);
 		ok = cd_store_run(store, st, error);
 	}
 	/* ended sessions of everyone are forgotten now and then */
-	ok = ok && run_id(store, "DELETE FROM web_sessions WHERE expires_at < ?1", now, error);
+	ok = ok && run_id(store, q->purge, now, error);
 	if (!ok) {
 		g_free(*token);
 		*token = NULL;
@@ -139,21 +153,17 @@ cd_session_create(cd_store *store, const cd_web_settings *s, gint64 customer_id,
 	return ok;
 }
 
-gboolean
-cd_session_lookup(cd_store *store, const cd_web_settings *s, const char *token, gint64 *customer_id, GError **error)
+static gboolean
+session_lookup(cd_store *store, const session_sql *q, const cd_web_settings *s, const char *token, gint64 *owner,
+               GError **error)
 {
-	*customer_id = 0;
+	*owner = 0;
 	if (token == NULL || strlen(token) != 43)
 		return TRUE;
 	char hash[65];
 	cd_token_hash(token, hash);
 	gint64 now = cd_now();
-	sqlite3_stmt *st = cd_store_stmt(store,
-	                                 "SELECT s.id, s.customer_id, s.last_seen_at FROM web_sessions s "
-	                                 "JOIN customers c ON c.id = s.customer_id "
-	                                 "WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND s.last_seen_at > ?3 "
-	                                 "AND c.status = 'active'",
-	                                 error);
+	sqlite3_stmt *st = cd_store_stmt(store, q->lookup, error);
 	if (st == NULL)
 		return FALSE;
 	sqlite3_bind_text(st, 1, hash, -1, SQLITE_TRANSIENT);
@@ -165,13 +175,13 @@ cd_session_lookup(cd_store *store, const cd_web_settings *s, const char *token, 
 	gint64 sid = 0, seen = 0;
 	if (row) {
 		sid = sqlite3_column_int64(st, 0);
-		*customer_id = sqlite3_column_int64(st, 1);
+		*owner = sqlite3_column_int64(st, 1);
 		seen = sqlite3_column_int64(st, 2);
 	}
 	sqlite3_reset(st);
 	/* refresh at most once a minute: most requests stay read-only */
 	if (sid && now - seen >= 60) {
-		st = cd_store_stmt(store, "UPDATE web_sessions SET last_seen_at = ?2 WHERE id = ?1", error);
+		st = cd_store_stmt(store, q->touch, error);
 		if (st == NULL)
 			return FALSE;
 		sqlite3_bind_int64(st, 1, sid);
@@ -182,9 +192,67 @@ cd_session_lookup(cd_store *store, const cd_web_settings *s, const char *token, 
 }
 
 gboolean
+cd_session_create(cd_store *store, const cd_web_settings *s, gint64 customer_id, const char *ip, char **token,
+                  GError **error)
+{
+	return session_create(store, &customer_sessions, s, customer_id, ip, token, error);
+}
+
+gboolean
+cd_session_lookup(cd_store *store, const cd_web_settings *s, const char *token, gint64 *customer_id, GError **error)
+{
+	return session_lookup(store, &customer_sessions, s, token, customer_id, error);
+}
+
+gboolean
 cd_session_end(cd_store *store, const char *token, GError **error)
 {
-	return token == NULL || run_hash(store, "DELETE FROM web_sessions WHERE token_hash = ?1 OR ?2 < 0", token, error);
+	return token == NULL || run_hash(store, customer_sessions.end, token, error);
+}
+
+gboolean
+cd_session_end_all(cd_store *store, gint64 customer_id, GError **error)
+{
+	return run_id(store, customer_sessions.end_all, customer_id, error);
+}
+
+gboolean
+cd_agent_session_create(cd_store *store, const cd_web_settings *s, gint64 agent_id, const char *ip, char **token,
+                        GError **error)
+{
+	return session_create(store, &agent_sessions, s, agent_id, ip, token, error);
+}
+
+gboolean
+cd_agent_session_lookup(cd_store *store, const cd_web_settings *s, const char *token, gint64 *agent_id,
+                        GError **error)
+{
+	return session_lookup(store, &agent_sessions, s, token, agent_id, error);
+}
+
+gboolean
+cd_agent_session_end(cd_store *store, const char *token, GError **error)
+{
+	return token == NULL || run_hash(store, agent_sessions.end, token, error);
+}
+
+gboolean
+cd_agent_set_password(cd_store *store, gint64 agent_id, const char *hash, const cd_actor *actor, GError **error)
+{
+	sqlite3_stmt *st = cd_store_stmt(store, "UPDATE agents SET password_hash = ?2 WHERE id = ?1", error);
+	if (st == NULL)
+		return FALSE;
+	sqlite3_bind_int64(st, 1, agent_id);
+	sqlite3_bind_text(st, 2, hash, -1, SQLITE_TRANSIENT);
+	if (!cd_store_run(store, st, error))
+		return FALSE;
+	if (cd_store_changes(store) == 0) {
+		g_set_error(error, CD_ERROR, CD_ERROR_NOTFOUND, "no agent %" G_GINT64_FORMAT, agent_id);
+		return FALSE;
+	}
+	cd_audit_event ev = {.actor = actor, .entity = "agent", .entity_id = agent_id, .action = "password",
+	                     .note = "web password set"};
+	return run_id(store, agent_sessions.end_all, agent_id, error) && cd_audit(store, &ev, error);
 }
 
 gboolean

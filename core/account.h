@@ -37,6 +37,18 @@ gboolean cd_session_lookup(cd_store *store, const cd_web_settings *s, const char
 gboolean cd_session_end(cd_store *store, const char *token, GError **error);
 gboolean cd_session_end_all(cd_store *store, gint64 customer_id, GError **error);
 
+/* Agents' sessions (the admin pages of the web view): the same scheme in agent_sessions, apart
+ * from the customers' so that neither kind of token opens the other's pages. Lookup finds active
+ * agents only. cd_agent_set_password - store a new hash (computed outside transactions), end the
+ * agent's sessions and audit it (entity agent, action "password"). */
+gboolean cd_agent_session_create(cd_store *store, const cd_web_settings *s, gint64 agent_id, const char *ip,
+                                 char **token, GError **error);
+gboolean cd_agent_session_lookup(cd_store *store, const cd_web_settings *s, const char *token, gint64 *agent_id,
+                                 GError **error);
+gboolean cd_agent_session_end(cd_store *store, const char *token, GError **error);
+gboolean cd_agent_set_password(cd_store *store, gint64 agent_id, const char *hash, const cd_actor *actor,
+                               GError **error);
+
 /* Password resets. cd_reset_create - a new link token for the customer, valid `minutes`; earlier
  * unused ones stop working. cd_reset_check - the customer a token is valid for (0: unknown, used or
  * expired). cd_reset_use - the same, marking it used (single use) in the caller's transaction. */

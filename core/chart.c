@@ -295,6 +295,26 @@ append_bytes(void *closure, const unsigned char *data, unsigned int length)
 	return CAIRO_STATUS_SUCCESS;
 }
 
+/* svg_title - a <title> first in the <svg> element: cairo draws text as glyph outlines, so the
+ * title is otherwise nowhere as text (for screen readers, search, and tests) */
+static void
+svg_title(GByteArray *out, const char *title)
+{
+	const char *s = (const char *)out->data;
+	const char *svg = g_strstr_len(s, out->len, "<svg");
+	const char *end = svg ? memchr(svg, '>', out->len - (gsize)(svg - s)) : NULL;
+	if (end == NULL || *title == '\0')
+		return;
+	char *esc = g_markup_escape_text(title, -1);
+	char *el = g_strconcat("\n<title>", esc, "</title>", NULL);
+	gsize at = (gsize)(end + 1 - s), n = strlen(el), tail = out->len - at;
+	g_byte_array_set_size(out, out->len + (guint)n);
+	memmove(out->data + at + n, out->data + at, tail);
+	memcpy(out->data + at, el, n);
+	g_free(el);
+	g_free(esc);
+}
+
 GBytes *
 cd_chart_render(const cd_chart *c, cd_chart_format format, int width, int height, GError **error)
 {
@@ -321,6 +341,8 @@ cd_chart_render(const cd_chart *c, cd_chart_format format, int width, int height
 		g_byte_array_free(out, TRUE);
 		return NULL;
 	}
+	if (format == CD_CHART_SVG)
+		svg_title(out, c->title);
 	return g_byte_array_free_to_bytes(out);
 }
 

@@ -868,3 +868,38 @@ cd_report_json(const cd_report *r)
 	json_node_take_object(n, o);
 	return n;
 }
+
+gboolean
+cd_report_parse_day(const char *text, gboolean end, gint64 *t)
+{
+	gboolean day = strlen(text) == 10;
+	char *iso = day ? g_strconcat(text, "T00:00:00Z", NULL) : g_strdup(text);
+	GTimeZone *utc = g_time_zone_new_utc();
+	GDateTime *dt = g_date_time_new_from_iso8601(iso, utc);
+	g_time_zone_unref(utc);
+	g_free(iso);
+	if (dt == NULL)
+		return FALSE;
+	*t = g_date_time_to_unix(dt) + (day && end ? 86400 : 0);
+	g_date_time_unref(dt);
+	return TRUE;
+}
+
+gint64
+cd_report_today_end(gint64 now)
+{
+	return now - now % 86400 + 86400;
+}
+
+gint64
+cd_report_default_from(gint64 to, cd_report_by by)
+{
+	GDateTime *end = g_date_time_new_from_unix_utc(to);
+	GDateTime *start = by == CD_REPORT_BY_DAY    ? g_date_time_add_days(end, -30)
+	                   : by == CD_REPORT_BY_WEEK ? g_date_time_add_weeks(end, -12)
+	                                             : g_date_time_add_months(end, -12);
+	gint64 t = g_date_time_to_unix(start);
+	g_date_time_unref(start);
+	g_date_time_unref(end);
+	return t;
+}

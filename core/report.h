@@ -50,6 +50,15 @@ char *cd_report_csv(const cd_report *report);
 /* cd_report_json - {"report", "title", "from", "to", "by", "columns", "rows"}. */
 JsonNode *cd_report_json(const cd_report *report);
 
+/* cd_report_parse_day - a YYYY-MM-DD day (UTC; its start, or with end the start of the next day)
+ * or an ISO 8601 time; FALSE when text is neither. */
+gboolean cd_report_parse_day(const char *text, gboolean end, gint64 *t);
+/* cd_report_today_end - the end of now's day (UTC): the default end of a period. */
+gint64 cd_report_today_end(gint64 now);
+/* cd_report_default_from - the start of the default window ending at to: 30 days, 12 weeks or
+ * 12 months, by the step. */
+gint64 cd_report_default_from(gint64 to, cd_report_by by);
+
 /* cd_percentile - the p-quantile (0..1) of n sorted values, linearly interpolated; NAN for n = 0. */
 double cd_percentile(const double *sorted, gsize n, double p);
 

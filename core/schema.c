@@ -496,6 +496,20 @@ static const char *const migrations[] = {
 "  last_used_at INTEGER,\n"
 "  revoked_at INTEGER\n"
 ") STRICT;\n",
+/* 7: the admin pages of the web view. agent_sessions: an agent's login (role agent or admin),
+ *    known only by the SHA-256 of its cookie token, like web_sessions but apart from them: a
+ *    customer's session never opens admin pages and an agent's never opens customer pages. The
+ *    agents' password_hash (migration 1) is set by `caredesk agent password`. */
+"CREATE TABLE agent_sessions (\n"
+"  id INTEGER PRIMARY KEY,\n"
+"  token_hash TEXT NOT NULL UNIQUE,\n"
+"  agent_id INTEGER NOT NULL REFERENCES agents(id) ON DELETE CASCADE,\n"
+"  created_at INTEGER NOT NULL,\n"
+"  last_seen_at INTEGER NOT NULL,\n"
+"  expires_at INTEGER NOT NULL,\n"
+"  ip TEXT\n"
+") STRICT;\n"
+"CREATE INDEX agent_sessions_agent ON agent_sessions(agent_id);\n",
 };
 
 int

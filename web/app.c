@@ -16,6 +16,7 @@ web_app *app;
 
 #define SESSION_COOKIE "cd_session"
 #define PRE_COOKIE "cd_pre"
+#define ADMIN_COOKIE "cd_admin"
 
 static const char security_headers[] =
 	"Content-Security-Policy: default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -167,7 +168,8 @@ static void
 make_csrf(web_req *r)
 {
 	const char *bind = r->session ? r->session : r->pre;
-	char *msg = g_strconcat("csrf|", bind ? bind : "", NULL);
+	char *msg = r->agent_session ? g_strconcat("csrf|", bind ? bind : "", "|agent|", r->agent_session, NULL)
+	                             : g_strconcat("csrf|", bind ? bind : "", NULL);
 	cd_secret_mac(app->secret, msg, r->csrf);
 	g_free(msg);
 }
@@ -232,6 +234,21 @@ req_begin(web_req *r, struct mg_connection *conn)
 			sqlite3_reset(st);
 		}
 	}
+	const char *atok = g_hash_table_lookup(r->cookies, ADMIN_COOKIE);
+	if (e == NULL && atok && cd_agent_session_lookup(app->store, &app->web, atok, &r->agent_id, &e) && r->agent_id) {
+		r->agent_session = g_strdup(atok);
+		sqlite3_stmt *st = cd_store_stmt(app->store, "SELECT login, name, role FROM agents WHERE id = ?", &e);
+		gboolean row = FALSE;
+		if (st) {
+			sqlite3_bind_int64(st, 1, r->agent_id);
+			if (cd_store_step(app->store, st, &row, &e) && row) {
+				r->agent_login = cd_col_dup(st, 0);
+				r->agent_name = cd_col_dup(st, 1);
+				r->agent_role = cd_col_dup(st, 2);
+			}
+			sqlite3_reset(st);
+		}
+	}
 	if (e) {
 		g_warning("session lookup: %s", e->message);
 		g_error_free(e);
@@ -252,6 +269,10 @@ req_end(web_req *r)
 	g_free(r->customer_email);
 	g_free(r->lang);
 	g_free(r->pre);
+	g_free(r->agent_session);
+	g_free(r->agent_login);
+	g_free(r->agent_name);
+	g_free(r->agent_role);
 }
 
 const char *
@@ -272,7 +293,7 @@ gboolean
 req_csrf_ok(web_req *r)
 {
 	const char *t = req_form(r, "csrf");
-	if (r->set_pre && r->session == NULL)
+	if (r->set_pre && r->session == NULL && r->agent_session == NULL)
 		return FALSE; /* no pre cookie came: the form was not ours */
 	return strlen(t) == strlen(r->csrf) && sodium_memcmp(t, r->csrf, strlen(r->csrf)) == 0;
 }
@@ -286,6 +307,15 @@ req_set_session(web_req *r, const char *token)
 		add_cookie(r, SESSION_COOKIE, token, 0);
 	else
 		add_cookie(r, SESSION_COOKIE, "", -1);
+	make_csrf(r);
+}
+
+void
+req_set_agent_session(web_req *r, const char *token)
+{
+	g_free(r->agent_session);
+	r->agent_session = g_strdup(token);
+	add_cookie(r, ADMIN_COOKIE, token ? token : "", token ? 0 : -1);
 	make_csrf(r);
 }
 
@@ -350,7 +380,16 @@ send_page(web_req *r, int status, const char *page, JsonObject *vars)
 	GError *e = NULL;
 	cd_tmpl_set *set = web_templates(&e);
 	vset(vars, "csrf", r->csrf);
-	if (r->customer_id) {
+	/* the admin pages show the agent, the customers' pages the customer: never each other's */
+	if (json_object_has_member(vars, "admin_page")) {
+		if (r->agent_id) {
+			JsonObject *u = json_object_new();
+			vset(u, "name", r->agent_name);
+			vset(u, "login", r->agent_login);
+			vset(u, "role", r->agent_role);
+			json_object_set_object_member(vars, "agent", u);
+		}
+	} else if (r->customer_id) {
 		JsonObject *u = json_object_new();
 		vset(u, "name", r->customer_name && *r->customer_name ? r->customer_name : r->customer_email);
 		vset(u, "email", r->customer_email);

@@ -60,6 +60,11 @@ typedef struct {
 	char *customer_name;
 	char *customer_email;
 	char *lang;
+	char *agent_session;       /* the admin cookie's token (NULL: none): agent_sessions, apart from customers' */
+	gint64 agent_id;           /* 0: no agent logged in */
+	char *agent_login;
+	char *agent_name;
+	char *agent_role;
 	char *pre;                 /* the pre-session cookie binding CSRF tokens of anonymous forms */
 	gboolean set_pre;          /* the pre cookie is new: send it */
 	char csrf[CD_TOKEN_CHARS + 1];
@@ -78,6 +83,18 @@ const char *req_query(web_req *r, const char *name);  /* "" when missing */
 gboolean req_csrf_ok(web_req *r);
 /* req_set_session - log in (token: the new session cookie value) or out (NULL). */
 void req_set_session(web_req *r, const char *token);
+
+/* req_set_agent_session - an agent logs in (token: the new admin cookie value) or out (NULL). */
+void req_set_agent_session(web_req *r, const char *token);
+
+/* Login helpers shared by the customers' and the agents' login (pages_auth.c).
+ * web_login_gate - 0 when the login guard lets account try from the request's IP, else the answer
+ * sent (the page's form with the wait, 429; 503 when the database fails). web_password_check -
+ * argon2id outside app_lock (a dummy verify when hash is NULL: the same time for an unknown user). */
+int web_login_gate(web_req *r, const char *account, const char *page, const char *title);
+gboolean web_password_check(const char *hash, const char *password);
+/* web_blocked - whether the request's IP, or email or phone (may be NULL), is on the blocklist. */
+gboolean web_blocked(web_req *r, const char *email, const char *phone);
 
 /* Responses. Each returns the status for civetweb. */
 int send_page(web_req *r, int status, const char *page, JsonObject *vars);   /* vars consumed */
@@ -122,5 +139,6 @@ int page_tickets(struct mg_connection *c, void *d);
 int page_rmas(struct mg_connection *c, void *d);
 int page_static(struct mg_connection *c, void *d);
 int page_api(struct mg_connection *c, void *d);
+int page_admin(struct mg_connection *c, void *d);
 
 #endif

@@ -24,9 +24,9 @@ login_form(web_req *r, int status, const char *error, const char *email)
 	return send_page(r, status, "login", v);
 }
 
-/* blocked - whether any of the request's IP, email or phone is on the blocklist (logs why) */
-static gboolean
-blocked(web_req *r, const char *email, const char *phone)
+/* web_blocked - whether any of the request's IP, email or phone is on the blocklist (logs why) */
+gboolean
+web_blocked(web_req *r, const char *email, const char *phone)
 {
 	gboolean b = FALSE;
 	char *why = NULL;
@@ -57,6 +57,49 @@ commit_or_warn(gboolean ok, GError *e, const char *what)
 }
 
 int
+web_login_gate(web_req *r, const char *account, const char *page, const char *title)
+{
+	cd_login_gate gate;
+	gint64 wait;
+	GError *e = NULL;
+	if (!cd_login_gate_check(app->store, &app->web, account, r->ip, &gate, &wait, &e)) {
+		g_clear_error(&e);
+		return send_error(r, 503, "Please try again in a moment.");
+	}
+	if (gate == CD_LOGIN_ALLOWED)
+		return 0;
+	char *msg = gate == CD_LOGIN_LOCKED
+	                ? g_strdup_printf("Too many failed logins for this account. It is locked for %" G_GINT64_FORMAT
+	                                  " more seconds.", wait)
+	                : g_strdup_printf("Too many failed logins from your network. Please wait %" G_GINT64_FORMAT
+	                                  " seconds before trying again.", wait);
+	JsonObject *v = json_object_new();
+	vset(v, "title", title);
+	vset(v, "error", msg);
+	if (strcmp(page, "admin_login") == 0)
+		json_object_set_boolean_member(v, "admin_page", TRUE);
+	int rc = send_page(r, 429, page, v);
+	g_free(msg);
+	return rc;
+}
+
+gboolean
+web_password_check(const char *hash, const char *password)
+{
+	/* argon2id without the lock: other requests go on meanwhile */
+	app_unlock();
+	gboolean good;
+	if (hash)
+		good = cd_password_verify(hash, password);
+	else {
+		cd_password_dummy_verify(password);
+		good = FALSE;
+	}
+	app_lock();
+	return good;
+}
+
+int
 page_login(struct mg_connection *c, void *d)
 {
 	web_req r;
@@ -84,33 +127,16 @@ page_login(struct mg_connection *c, void *d)
 	const char *password = req_form(&r, "password");
 	char *account = g_strdup(email ? email : req_form(&r, "email"));
 	GError *e = NULL;
-	if (blocked(&r, email, NULL)) {
+	if (web_blocked(&r, email, NULL)) {
 		cd_store_begin(app->store, NULL);
 		gboolean ok = cd_login_failed(app->store, &app->web, account, r.ip, 0, "blocklisted", &e);
 		commit_or_warn(ok, e, "login audit");
 		rc = login_form(&r, 403, "Logging in is not possible from here. Please contact us.", NULL);
 		goto out;
 	}
-	cd_login_gate gate;
-	gint64 wait;
-	if (!cd_login_gate_check(app->store, &app->web, account, r.ip, &gate, &wait, &e)) {
-		g_clear_error(&e);
-		rc = send_error(&r, 503, "Please try again in a moment.");
+	rc = web_login_gate(&r, account, "login", "Log in");
+	if (rc)
 		goto out;
-	}
-	if (gate != CD_LOGIN_ALLOWED) {
-		char *msg = gate == CD_LOGIN_LOCKED
-		                ? g_strdup_printf("Too many failed logins for this account. It is locked for %" G_GINT64_FORMAT
-		                                  " more seconds.", wait)
-		                : g_strdup_printf("Too many failed logins from your network. Please wait %" G_GINT64_FORMAT
-		                                  " seconds before trying again.", wait);
-		JsonObject *v = json_object_new();
-		vset(v, "title", "Log in");
-		vset(v, "error", msg);
-		rc = send_page(&r, 429, "login", v);
-		g_free(msg);
-		goto out;
-	}
 	gint64 cid = 0;
 	char *hash = NULL, *status = NULL;
 	sqlite3_stmt *st = cd_store_stmt(app->store, "SELECT id, password_hash, status FROM customers WHERE email = ?",
@@ -125,16 +151,7 @@ page_login(struct mg_connection *c, void *d)
 		}
 		sqlite3_reset(st);
 	}
-	/* argon2id without the lock: other requests go on meanwhile */
-	app_unlock();
-	gboolean good;
-	if (hash)
-		good = cd_password_verify(hash, password);
-	else {
-		cd_password_dummy_verify(password);
-		good = FALSE;
-	}
-	app_lock();
+	gboolean good = web_password_check(hash, password);
 	if (good && g_strcmp0(status, "active") == 0) {
 		char *token = NULL;
 		gboolean ok = cd_store_begin(app->store, &e) && cd_login_succeeded(app->store, account, r.ip, &e) &&
@@ -326,7 +343,7 @@ page_register(struct mg_connection *c, void *d)
 		rc = register_form(&r, 400, "Please enter a shorter name.");
 		goto out;
 	}
-	if (blocked(&r, email, phone)) {
+	if (web_blocked(&r, email, phone)) {
 		cd_audit_event ev = {.actor = req_actor(&r), .entity = "customer", .action = "registration_refused",
 		                     .note = r.ip};
 		cd_store_begin(app->store, NULL);
@@ -470,7 +487,7 @@ page_password(struct mg_connection *c, void *d)
 		} else {
 			char *email = cd_address_normalize(req_form(&r, "email"));
 			gint64 cid = 0;
-			if (email && !blocked(&r, email, NULL))
+			if (email && !web_blocked(&r, email, NULL))
 				cd_store_lookup_id(app->store, "SELECT id FROM customers WHERE email = ?1 AND status <> 'disabled'",
 				                   email, 0, &cid, NULL);
 			if (cid) {

@@ -1,5 +1,5 @@
 /* server.c - the civetweb server of caredesk-web: its options, the routes of app.h's page
- * handlers, the shop's JSON API (api.c), the SMS callbacks (sms_http.c), /healthz (200 when the
+ * handlers (the staff's /admin pages among them), the shop's JSON API (api.c), the SMS callbacks (sms_http.c), /healthz (200 when the
  * database opens, 503 otherwise, for load balancers and monitors), and the redirect of plain-HTTP
  * requests behind a TLS proxy ([web] tls_proxy). main.c and the request fuzzer start it alike. */
 #include "server.h"
@@ -68,6 +68,7 @@ static const struct {
 	{"/style.css$", page_static},
 	{"/favicon.ico$", page_static},
 	{"/api/", page_api},
+	{"/admin", page_admin},
 };
 
 static int
