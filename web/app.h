@@ -93,6 +93,8 @@ void req_set_agent_session(web_req *r, const char *token);
  * argon2id outside app_lock (a dummy verify when hash is NULL: the same time for an unknown user). */
 int web_login_gate(web_req *r, const char *account, const char *page, const char *title);
 gboolean web_password_check(const char *hash, const char *password);
+/* web_commit_or_warn - commit when ok, else (or when the commit fails) log what failed and roll back. */
+void web_commit_or_warn(gboolean ok, GError *e, const char *what);
 /* web_blocked - whether the request's IP, or email or phone (may be NULL), is on the blocklist. */
 gboolean web_blocked(web_req *r, const char *email, const char *phone);
 

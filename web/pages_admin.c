@@ -38,16 +38,6 @@ login_form(web_req *r, int status, const char *error, const char *login)
 	return send_page(r, status, "admin_login", v);
 }
 
-static void
-commit_or_warn(gboolean ok, GError *e, const char *what)
-{
-	if (ok && cd_store_commit(app->store, &e))
-		return;
-	g_warning("%s: %s", what, e ? e->message : "?");
-	g_clear_error(&e);
-	cd_store_rollback(app->store);
-}
-
 /* login_ok - the session of a successful login, audited; the redirect or a 503 */
 static int
 login_ok(web_req *r, gint64 id, const char *login, const char *account)
@@ -92,7 +82,7 @@ admin_login(web_req *r)
 	if (web_blocked(r, NULL, NULL)) {
 		gboolean ok = cd_store_begin(app->store, &e) &&
 		              cd_login_failed(app->store, &app->web, account, r->ip, 0, "blocklisted", &e);
-		commit_or_warn(ok, e, "admin login audit");
+		web_commit_or_warn(ok, e, "admin login audit");
 		rc = login_form(r, 403, "Logging in is not possible from here.", NULL);
 		goto out;
 	}
@@ -124,7 +114,7 @@ admin_login(web_req *r)
 		const char *why = good ? "agent inactive" : id ? (hash ? "wrong password" : "no password set") : "unknown login";
 		gboolean ok = cd_store_begin(app->store, &e) &&
 		              cd_login_failed(app->store, &app->web, account, r->ip, 0, why, &e);
-		commit_or_warn(ok, e, "admin login failure");
+		web_commit_or_warn(ok, e, "admin login failure");
 		rc = login_form(r, 401, bad_login, NULL);
 	}
 	g_free(hash);

@@ -46,8 +46,8 @@ web_blocked(web_req *r, const char *email, const char *phone)
 	return b;
 }
 
-static void
-commit_or_warn(gboolean ok, GError *e, const char *what)
+void
+web_commit_or_warn(gboolean ok, GError *e, const char *what)
 {
 	if (ok && cd_store_commit(app->store, &e))
 		return;
@@ -130,7 +130,7 @@ page_login(struct mg_connection *c, void *d)
 	if (web_blocked(&r, email, NULL)) {
 		cd_store_begin(app->store, NULL);
 		gboolean ok = cd_login_failed(app->store, &app->web, account, r.ip, 0, "blocklisted", &e);
-		commit_or_warn(ok, e, "login audit");
+		web_commit_or_warn(ok, e, "login audit");
 		rc = login_form(&r, 403, "Logging in is not possible from here. Please contact us.", NULL);
 		goto out;
 	}
@@ -179,7 +179,7 @@ page_login(struct mg_connection *c, void *d)
 		                       : (cid ? "wrong password" : "unknown address");
 		gboolean ok = cd_store_begin(app->store, &e) &&
 		              cd_login_failed(app->store, &app->web, account, r.ip, cid, why, &e);
-		commit_or_warn(ok, e, "login failure");
+		web_commit_or_warn(ok, e, "login failure");
 		e = NULL;
 		/* only someone who knows the password learns that the account waits for activation */
 		rc = login_form(&r, 401,
@@ -347,7 +347,7 @@ page_register(struct mg_connection *c, void *d)
 		cd_audit_event ev = {.actor = req_actor(&r), .entity = "customer", .action = "registration_refused",
 		                     .note = r.ip};
 		cd_store_begin(app->store, NULL);
-		commit_or_warn(cd_audit(app->store, &ev, &e), e, "registration audit");
+		web_commit_or_warn(cd_audit(app->store, &ev, &e), e, "registration audit");
 		e = NULL;
 		rc = register_form(&r, 403, "Registration is not possible with these details. Please contact us.");
 		goto out;
@@ -364,7 +364,7 @@ page_register(struct mg_connection *c, void *d)
 	                   &existing, NULL);
 	if (existing) {
 		gboolean ok = cd_store_begin(app->store, &e) && send_reset(existing, &e);
-		commit_or_warn(ok, e, "registration of a known address");
+		web_commit_or_warn(ok, e, "registration of a known address");
 		rc = check_mail_page(&r, "link");
 		goto out;
 	}
@@ -492,7 +492,7 @@ page_password(struct mg_connection *c, void *d)
 				                   email, 0, &cid, NULL);
 			if (cid) {
 				gboolean ok = cd_store_begin(app->store, &e) && send_reset(cid, &e);
-				commit_or_warn(ok, e, "password reset");
+				web_commit_or_warn(ok, e, "password reset");
 			}
 			g_free(email);
 			json_object_set_boolean_member(v, "sent", TRUE);

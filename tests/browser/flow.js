@@ -1,6 +1,7 @@
 // flow.js - the customer's way through caredesk-web in headless Chromium (Debian's, driven by
 // playwright-core): register, activate with the link from the real outbox, log in, list orders,
-// download the invoice PDF, accept an offer, open an RMA, read tickets, log out. A screenshot of
+// download the invoice PDF, accept an offer, open an RMA, read tickets, log out; then an agent
+// reads the tickets report with its chart on the admin pages. A screenshot of
 // every page goes to SHOTS. Prints "ok: ..." per check; exits 1 on the first failure.
 // usage: node flow.js BASE_URL DB SHOTS CAREDESK_BIN DOWNLOADS
 const { chromium } = require('playwright-core');
@@ -143,6 +144,24 @@ async function snap(page, name) {
     await page.goto(base + '/orders');
     check('after logout the orders need a login', page.url().endsWith('/login'));
     await snap(page, 'logged-out');
+
+    // an agent reads the reports on the admin pages
+    caredesk('agent', 'password', 'ana', '--password', 'ana-password-1');
+    await page.goto(base + '/admin/reports');
+    check('the reports need an agent login', page.url().endsWith('/admin/login'));
+    await page.fill('#login-name', 'ana');
+    await page.fill('#password', 'ana-password-1');
+    await Promise.all([page.waitForNavigation(), page.click('#login')]);
+    check('the agent reaches the reports', page.url().endsWith('/admin/reports'), page.url());
+    await page.selectOption('#report', 'tickets');
+    await page.selectOption('#by', 'week');
+    await Promise.all([page.waitForNavigation(), page.click('#show')]);
+    check('the tickets report is shown', /Tickets per queue/.test(await page.textContent('#report-title')));
+    const drawn = await page.$eval('#chart', (img) => img.complete && img.naturalWidth > 0);
+    check('the chart image loads', drawn);
+    await snap(page, 'admin-reports');
+    await Promise.all([page.waitForNavigation(), page.click('#admin-logout')]);
+    check('the agent logs out', page.url().endsWith('/admin/login'));
     check('no console errors (CSP violations, scripts)', problems.length === 0, problems.join('; '));
   } catch (e) {
     await snap(page, 'failure').catch(() => {});
