@@ -151,7 +151,8 @@ cmp_double(const void *a, const void *b)
 static double
 quantile(GArray *values, double p)
 {
-	qsort(values->data, values->len, sizeof(double), cmp_double);
+	if (values->len > 1) /* an empty GArray has no data: qsort(NULL, 0) is undefined */
+		qsort(values->data, values->len, sizeof(double), cmp_double);
 	return cd_percentile((const double *)(void *)values->data, values->len, p);
 }
 
