@@ -3,6 +3,8 @@
 #include "audit.h"
 #include "util.h"
 
+#include <string.h>
+
 static gboolean
 counter(cd_store *store, const char *kind, const char *key, gint64 *failures, gint64 *last, gint64 *next_allowed,
         gint64 *locked_until, GError **error)
@@ -89,19 +91,34 @@ count(cd_store *store, const cd_web_settings *s, const char *kind, const char *k
 	return cd_store_run(store, st, error);
 }
 
-gboolean
-cd_login_failed(cd_store *store, const cd_web_settings *s, const char *account, const char *ip, gint64 customer_id,
-                const char *why, GError **error)
+/* failed - count and audit a failure of a customer's (entity "customer") or an agent's login */
+static gboolean
+failed(cd_store *store, const cd_web_settings *s, const char *entity, const char *account, const char *ip, gint64 id,
+       const char *why, GError **error)
 {
-	cd_actor actor = {.actor_kind = customer_id ? "customer" : "system", .actor_id = customer_id,
-	                  .actor = account, .channel = "web"};
+	gboolean customer = strcmp(entity, "customer") == 0;
+	cd_actor actor = {.actor_kind = id ? entity : "system", .actor_id = id, .actor = account, .channel = "web"};
 	char *note = g_strdup_printf("login failed from %s: %s", ip ? ip : "?", why);
-	cd_audit_event ev = {.actor = &actor, .entity = "customer", .entity_id = customer_id,
-	                     .customer_id = customer_id, .action = "login_failed", .note = note};
+	cd_audit_event ev = {.actor = &actor, .entity = entity, .entity_id = id, .customer_id = customer ? id : 0,
+	                     .action = "login_failed", .note = note};
 	gboolean ok = count(store, s, "account", account, error) && count(store, s, "ip", ip, error) &&
 	              cd_audit(store, &ev, error);
 	g_free(note);
 	return ok;
+}
+
+gboolean
+cd_login_failed(cd_store *store, const cd_web_settings *s, const char *account, const char *ip, gint64 customer_id,
+                const char *why, GError **error)
+{
+	return failed(store, s, "customer", account, ip, customer_id, why, error);
+}
+
+gboolean
+cd_agent_login_failed(cd_store *store, const cd_web_settings *s, const char *account, const char *ip, gint64 agent_id,
+                      const char *why, GError **error)
+{
+	return failed(store, s, "agent", account, ip, agent_id, why, error);
 }
 
 gboolean

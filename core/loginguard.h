@@ -6,7 +6,7 @@
  * login_account_max_failures times is locked for login_lockout_seconds: the right password is
  * refused too until then. Failures older than login_failure_window_seconds are forgotten. A
  * success clears the address's counter and the IP's. Every failure writes an audit row
- * (entity customer, action login_failed, the IP and why in the note). */
+ * (entity customer, or agent for the admin pages; action login_failed, the IP and why in the note). */
 #ifndef CD_LOGINGUARD_H
 #define CD_LOGINGUARD_H
 
@@ -27,6 +27,11 @@ gboolean cd_login_gate_check(cd_store *store, const cd_web_settings *s, const ch
 /* cd_login_failed - count a failure (customer_id 0 for an unknown address) and audit it with why. */
 gboolean cd_login_failed(cd_store *store, const cd_web_settings *s, const char *account, const char *ip,
                          gint64 customer_id, const char *why, GError **error);
+
+/* cd_agent_login_failed - the same for the admin pages' login: account is "agent:LOGIN", the audit
+ * row's entity is the agent (agent_id 0 for an unknown login). */
+gboolean cd_agent_login_failed(cd_store *store, const cd_web_settings *s, const char *account, const char *ip,
+                               gint64 agent_id, const char *why, GError **error);
 
 /* cd_login_succeeded - forget the failures of account and ip. */
 gboolean cd_login_succeeded(cd_store *store, const char *account, const char *ip, GError **error);

@@ -81,7 +81,7 @@ admin_login(web_req *r)
 	int rc;
 	if (web_blocked(r, NULL, NULL)) {
 		gboolean ok = cd_store_begin(app->store, &e) &&
-		              cd_login_failed(app->store, &app->web, account, r->ip, 0, "blocklisted", &e);
+		              cd_agent_login_failed(app->store, &app->web, account, r->ip, 0, "blocklisted", &e);
 		web_commit_or_warn(ok, e, "admin login audit");
 		rc = login_form(r, 403, "Logging in is not possible from here.", NULL);
 		goto out;
@@ -113,7 +113,7 @@ admin_login(web_req *r)
 	} else {
 		const char *why = good ? "agent inactive" : id ? (hash ? "wrong password" : "no password set") : "unknown login";
 		gboolean ok = cd_store_begin(app->store, &e) &&
-		              cd_login_failed(app->store, &app->web, account, r->ip, 0, why, &e);
+		              cd_agent_login_failed(app->store, &app->web, account, r->ip, id, why, &e);
 		web_commit_or_warn(ok, e, "admin login failure");
 		rc = login_form(r, 401, bad_login, NULL);
 	}

@@ -1,10 +1,10 @@
 #!/bin/sh
 # web_admin.sh - the admin pages of caredesk-web with curl: `caredesk agent password`, agents log
-# in at /admin/login (same answer for an unknown login, a wrong password and an inactive agent),
-# customers' and agents' sessions stay apart both ways, /admin/reports shows the figures of
-# `caredesk report --json` on a crafted dataset, the chart is a valid SVG with its title, the CSV
-# download is `caredesk report --csv`, CSRF is required on every POST, names are escaped, and
-# logout ends the agent's session.
+# in at /admin/login (same answer for an unknown login, a wrong password and an inactive agent;
+# the login guard locks an agent after repeated failures), customers' and agents' sessions stay
+# apart both ways, /admin/reports shows the figures of `caredesk report --json` on a crafted
+# dataset, the chart is a valid SVG with its title, the CSV download is `caredesk report --csv`,
+# CSRF is required on every POST, names are escaped, and logout ends the agent's session.
 . "$(dirname "$0")/../lib.sh"
 WEB_PORT=18240
 . "$CAREDESK_SRC/tests/web_lib.sh"
@@ -28,6 +28,8 @@ sql "INSERT INTO tickets(customer_id, queue_id, subject, created_at, updated_at)
 "$CAREDESK" agent add ana ana@example.test "Ana <b>Agent</b>" >/dev/null
 "$CAREDESK" agent add ina ina@example.test "Ina Inactive" >/dev/null
 "$CAREDESK" agent add root root@example.test "Rhea Admin" --role admin >/dev/null
+"$CAREDESK" agent add lee lee@example.test "Lee Locked" >/dev/null
+"$CAREDESK" agent password lee --password lee-password-1 >/dev/null
 out=$("$CAREDESK" agent password ana --password ana-password-1)
 check "agent password set" "password of agent ana set" "$out"
 echo ina-password-1 | "$CAREDESK" agent password ina >/dev/null
@@ -36,7 +38,7 @@ case "$(sql "SELECT password_hash FROM agents WHERE login = 'ana'")" in
 '$argon2id$'*) ok "agent password stored as argon2id" ;;
 *) fail "agent password hash" ;;
 esac
-check "agent password audited" 3 "$(sql "SELECT count(*) FROM audit_events WHERE entity = 'agent' AND action = 'password'")"
+check "agent password audited" 4 "$(sql "SELECT count(*) FROM audit_events WHERE entity = 'agent' AND action = 'password'")"
 set +e
 "$CAREDESK" agent password nobody --password whatever-123 >/dev/null 2>&1; rc=$?
 "$CAREDESK" agent password ana --password short >/dev/null 2>&1; rc2=$?
@@ -45,7 +47,7 @@ check "unknown agent refused" 66 "$rc"
 check "short password refused" 64 "$rc2"
 sql "UPDATE agents SET active = 0 WHERE login = 'ina'"
 
-start_web
+start_web login_account_max_failures=3 login_lockout_seconds=60
 customer cus@example.net "cus-password-1" "Cus Tomer"
 
 # alogin JAR LOGIN PASSWORD [curl args]: sets $code (303 on success)
@@ -91,8 +93,12 @@ check "unknown login and wrong password get the same answer" "$unknown" "$wrong"
 check "an inactive agent gets the same answer" "$unknown" "$inactive"
 check "the answer is a 401" 401 "${wrong%% *}"
 check "failures counted by the login guard" 1 "$(sql "SELECT count(*) FROM login_failures WHERE kind = 'account' AND key = 'agent:ana'")"
-check "failures audited" 3 "$(sql "SELECT count(*) FROM audit_events WHERE action = 'login_failed' AND actor LIKE 'agent:%'")"
+check "failures audited" 3 "$(sql "SELECT count(*) FROM audit_events WHERE action = 'login_failed' AND entity = 'agent' AND actor LIKE 'agent:%'")"
 check "no session for failed logins" 2 "$(sql "SELECT count(*) FROM agent_sessions")"
+for ip in 11 12 13; do alogin l$ip lee "wrong-pass-$ip" --interface 127.0.0.$ip; done
+alogin l14 lee lee-password-1 --interface 127.0.0.14
+check "after 3 failures the agent is locked, the right password refused" 429 "$code"
+grep -q 'locked for' "$T/body" && ok "the lock is explained" || fail "lock message"
 
 # --- customers' and agents' sessions stay apart ---
 login c cus@example.net cus-password-1
