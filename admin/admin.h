@@ -55,8 +55,8 @@ const char *admin_str(JsonObject *o, const char *name);
 gint64 admin_int(JsonObject *o, const char *name);
 /* admin_actor - the admin at the keyboard: {admin, $USER, cli}. */
 const cd_actor *admin_actor(void);
-/* admin_password_hash - the argon2id hash of password, or of one line read from stdin when NULL;
- * dies (naming what) when shorter than 8 characters. */
+/* admin_password_hash - the argon2id hash of password, or of one line read from stdin when NULL
+ * (prompted for, without echo, on a terminal); dies (naming what) when shorter than 8 characters. */
 char *admin_password_hash(const char *what, const char *password);
 /* admin_begin / admin_commit - BEGIN IMMEDIATE; COMMIT when ok, else roll back and fail with error. */
 void admin_begin(admin_ctx *a);

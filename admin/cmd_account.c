@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
+#include <termios.h>
+#include <unistd.h>
 
 char *
 admin_password_hash(const char *what, const char *password)
@@ -16,7 +18,21 @@ admin_password_hash(const char *what, const char *password)
 	char *line = NULL;
 	if (password == NULL) {
 		char buf[1024];
-		if (fgets(buf, sizeof buf, stdin) == NULL)
+		/* on a terminal: a prompt, and the password not echoed */
+		struct termios old, quiet;
+		gboolean tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
+		if (tty) {
+			fputs("Password: ", stderr);
+			quiet = old;
+			quiet.c_lflag &= ~(tcflag_t)ECHO;
+			tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+		}
+		char *got = fgets(buf, sizeof buf, stdin);
+		if (tty) {
+			tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+			fputc('\n', stderr);
+		}
+		if (got == NULL)
 			cd_die(EX_USAGE, "%s: no password on stdin", what);
 		buf[strcspn(buf, "\r\n")] = '\0';
 		password = line = g_strdup(buf);
