@@ -8,6 +8,8 @@ secs=${2:-60}
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
 shared=$(cd "$src/../shared" && pwd)
+# the same leak suppressions as make check (fontconfig's font cache lives as long as the process)
+export LSAN_OPTIONS="suppressions=$src/tests/lsan.supp:print_suppressions=0"
 for t in mime html tnef quote rules agentcmd template ingest smskw webparse webhttp; do
 	work="$build/fuzz-work/$t"
 	mkdir -p "$work/corpus"
