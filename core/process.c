@@ -239,7 +239,10 @@ load_row_bytes(gpointer item, gpointer user, GError **error)
 	return g_bytes_ref(r->bytes);
 }
 
-/* process_batch - one transaction over rows; FALSE only for transient failures (nothing committed). */
+/* process_batch - one transaction over rows; FALSE only for transient failures (nothing committed).
+ * The whole batch is parsed (on the parse threads) before the transaction begins: the write lock
+ * is then held only for the database work, not for parsing, so MTA pipe deliveries arriving
+ * meanwhile wait less for their own commit. */
 static gboolean
 process_batch(cd_ingest_ctx *ctx, GPtrArray *rows, const cd_mime_options *opt, cd_process_stats *stats,
               GError **error)
@@ -248,27 +251,33 @@ process_batch(cd_ingest_ctx *ctx, GPtrArray *rows, const cd_mime_options *opt, c
 	inflight_write(store, rows);
 	guint threads = rows->len >= 8 ? cd_parse_threads() : 0;
 	cd_parse_pool *pool = cd_parse_pool_new(rows, load_row_bytes, NULL, opt, threads, 2 * rows->len);
+	cd_message **msgs = g_new0(cd_message *, rows->len);
+	for (guint i = 0; i < rows->len; i++) {
+		pending_row *r = g_ptr_array_index(rows, i);
+		cd_parsed *parsed = cd_parse_pool_next(pool);
+		msgs[i] = parsed->msg;
+		parsed->msg = NULL;
+		if (msgs[i] == NULL) {
+			gsize len;
+			const void *data = g_bytes_get_data(r->bytes, &len);
+			char *reason = g_strdup_printf("%s: raw bytes shown as text", parsed->error->message);
+			msgs[i] = cd_mime_unparsed(data ? data : "", len, reason);
+			g_free(reason);
+			stats->fallbacks++;
+		}
+		cd_parsed_free(parsed);
+	}
+	cd_parse_pool_free(pool);
 	gboolean ok = cd_store_begin(store, error);
 	for (guint i = 0; ok && i < rows->len; i++) {
 		pending_row *r = g_ptr_array_index(rows, i);
 		cd_envelope env = {.channel = "email", .envelope_from = r->envelope_from, .queue = r->queue,
 		                   .recipients = r->recipients};
-		cd_parsed *parsed = cd_parse_pool_next(pool);
-		cd_message *m = parsed->msg;
-		parsed->msg = NULL;
-		if (m == NULL) {
-			gsize len;
-			const void *data = g_bytes_get_data(r->bytes, &len);
-			char *reason = g_strdup_printf("%s: raw bytes shown as text", parsed->error->message);
-			m = cd_mime_unparsed(data ? data : "", len, reason);
-			g_free(reason);
-			stats->fallbacks++;
-		}
-		ok = cd_process_parsed(ctx, r->raw_id, m, r->bytes, &env, stats, error);
-		cd_message_free(m);
-		cd_parsed_free(parsed);
+		ok = cd_process_parsed(ctx, r->raw_id, msgs[i], r->bytes, &env, stats, error);
 	}
-	cd_parse_pool_free(pool);
+	for (guint i = 0; i < rows->len; i++)
+		cd_message_free(msgs[i]);
+	g_free(msgs);
 	if (ok)
 		ok = cd_store_commit(store, error);
 	else
