@@ -2,8 +2,11 @@
  *   cd-bench-parse --gmime DIR   GMime alone (construct the message, walk nothing): the reference (a)
  *   cd-bench-parse --gmime-decode DIR   GMime, and every part's content decoded (base64, QP)
  *   cd-bench-parse DIR           caredesk's whole parse (charsets, HTML, attachments, quote stripping)
- * Prints "parse-gmime|parse-caredesk: N msgs, S s, R msgs/s". */
+ *   cd-bench-parse --pool DIR    caredesk's whole parse on the Maildir drain's parse threads (one per
+ *                                processor) with a consumer that writes nothing: the most (b) could be
+ * Prints "parse-gmime|parse-caredesk|parse-pool: N msgs, S s, R msgs/s". */
 #include "mime.h"
+#include "parsepool.h"
 
 #include <gmime/gmime.h>
 #include <stdio.h>
@@ -38,17 +41,35 @@ gmime_only(const void *data, gsize len)
 	g_object_unref(stream);
 }
 
+static GBytes *
+load_preloaded(gpointer item, gpointer user, GError **error)
+{
+	return g_bytes_ref(item);
+}
+
+/* pool_round - every file through the parse pool, taken in order and dropped. */
+static void
+pool_round(GPtrArray *files, const cd_mime_options *opt)
+{
+	cd_parse_pool *pool = cd_parse_pool_new(files, load_preloaded, NULL, opt, cd_parse_threads(), 512);
+	cd_parsed *p;
+	while ((p = cd_parse_pool_next(pool)) != NULL)
+		cd_parsed_free(p);
+	cd_parse_pool_free(pool);
+}
+
 int
 main(int argc, char **argv)
 {
 	decode_too = argc > 1 && strcmp(argv[1], "--gmime-decode") == 0;
+	gboolean pooled = argc > 1 && strcmp(argv[1], "--pool") == 0;
 	gboolean pure = argc > 1 && (strcmp(argv[1], "--gmime") == 0 || decode_too);
-	if (pure) {
+	if (pure || pooled) {
 		argv++;
 		argc--;
 	}
 	if (argc < 2) {
-		fprintf(stderr, "usage: cd-bench-parse [--gmime] DIR [ROUNDS]\n");
+		fprintf(stderr, "usage: cd-bench-parse [--gmime|--gmime-decode|--pool] DIR [ROUNDS]\n");
 		return 2;
 	}
 	int rounds = argc > 2 ? atoi(argv[2]) : 1;
@@ -71,6 +92,11 @@ main(int argc, char **argv)
 	gint64 t0 = g_get_monotonic_time();
 	guint n = 0;
 	for (int r = 0; r < rounds; r++) {
+		if (pooled) {
+			pool_round(files, &opt);
+			n += files->len;
+			continue;
+		}
 		for (guint i = 0; i < files->len; i++) {
 			gsize len;
 			const void *data = g_bytes_get_data(g_ptr_array_index(files, i), &len);
@@ -82,7 +108,10 @@ main(int argc, char **argv)
 		}
 	}
 	double secs = (g_get_monotonic_time() - t0) / 1e6;
-	printf("%s: %u msgs, %.3f s, %.0f msgs/s\n", decode_too ? "parse-gmime+decode" : pure ? "parse-gmime" : "parse-caredesk", n, secs, n / secs);
+	printf("%s: %u msgs, %.3f s, %.0f msgs/s\n", decode_too ? "parse-gmime+decode"
+	       : pure     ? "parse-gmime"
+	       : pooled   ? "parse-pool"
+	                  : "parse-caredesk", n, secs, n / secs);
 	g_ptr_array_unref(files);
 	return 0;
 }

@@ -1,7 +1,8 @@
 #!/bin/sh
 # run.sh BUILD [N] - the ingest benchmark (make bench). Generates N (default 10000) realistic
 # messages (ATTACH_RATE=0.2 of them with an attachment), then measures in one run, on this machine:
-#   (a) GMime parse-only throughput, one thread (the reference)
+#   (a) GMime parse-only throughput, one thread (the reference); also caredesk's whole parse on one
+#       thread, and on the drain's parse threads with nothing written (the ceiling of b)
 #   (b) caredesk-mailgw maildir: drain of all N messages, synchronous=FULL
 #   (c) caredesk-mailgw pipe: one process per message, two deliveries at once (as Postfix runs
 #       them); latency per delivery, and the time until the background processor has finished
@@ -25,6 +26,10 @@ a_line=$("$bin/cd-bench-parse" --gmime "$w/msgs")
 echo "$a_line"
 a=$(echo "$a_line" | sed 's/.* \([0-9]*\) msgs\/s/\1/')
 "$bin/cd-bench-parse" "$w/msgs"
+# the most (b) could be: the drain's parse threads with a consumer that writes nothing
+pool_line=$("$bin/cd-bench-parse" --pool "$w/msgs")
+echo "$pool_line"
+pool=$(echo "$pool_line" | sed 's/.* \([0-9]*\) msgs\/s/\1/')
 
 # (b) Maildir drain
 "$bin/caredesk" init "$w/b" --domain example.test >/dev/null
@@ -54,6 +59,7 @@ echo "pipe: all $n processed (tickets $tickets, pending $pending) at $done_rate 
 echo
 echo "bench summary: a (GMime parse, 1 thread) $a msgs/s; b (maildir) $b msgs/s; c (pipe, 2 at once) $c msgs/s"
 echo "bench ratios: b/a = $(echo "$b / $a" | bc -l | cut -c1-4); c/a = $(echo "$c / $a" | bc -l | cut -c1-5)"
+echo "bench ceiling: parsing alone on the drain's threads, nothing written, $pool msgs/s = $(echo "$pool / $a" | bc -l | cut -c1-4) of a"
 
 echo
 echo "== filter rules (bench/rules_bench.sh)"

@@ -1153,10 +1153,27 @@ txt_is_space(gunichar c)
 	       (c >= 0x2000 && c <= 0x200a) || c == 0x202f || c == 0x205f || c == 0x3000;
 }
 
+/* txt_plain - a byte that is a visible ASCII character: written as it is, after what is owed. */
+static inline gboolean
+txt_plain(guchar b)
+{
+	return b > 0x20 && b < 0x7f;
+}
+
 static void
 txt_text(cd_parse *st, const char *s, gsize len)
 {
 	for (gsize i = 0; i < len;) {
+		if (txt_plain((guchar) s[i])) {
+			/* the common case, a run of plain ASCII: one flush and one copy */
+			gsize end = i + 1;
+			while (end < len && txt_plain((guchar) s[end]))
+				end++;
+			txt_flush(st);
+			g_string_append_len(st->out, s + i, (gssize) (end - i));
+			i = end;
+			continue;
+		}
 		gsize adv;
 		gunichar c = char_filter(next_char(s + i, len - i, &adv));
 		i += adv;
@@ -1439,11 +1456,26 @@ txt_end(cd_parse *st, frame *f)
 
 /* ---- sanitised HTML writer -------------------------------------------------------- */
 
+/* esc_plain - a byte written as it is: printable ASCII other than markup (and quotes in a value). */
+static inline gboolean
+esc_plain(guchar b, gboolean attr)
+{
+	return b >= 0x20 && b < 0x7f && b != '&' && b != '<' && b != '>' && !(attr && (b == '"' || b == '\''));
+}
+
 /* esc - s as text (attr FALSE) or attribute value, controls dropped. */
 static void
 esc(GString *out, const char *s, gsize len, gboolean attr)
 {
 	for (gsize i = 0; i < len;) {
+		if (esc_plain((guchar) s[i], attr)) {
+			gsize end = i + 1;
+			while (end < len && esc_plain((guchar) s[end], attr))
+				end++;
+			g_string_append_len(out, s + i, (gssize) (end - i));
+			i = end;
+			continue;
+		}
 		gsize adv;
 		gunichar c = char_filter(next_char(s + i, len - i, &adv));
 		i += adv;
