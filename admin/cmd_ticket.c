@@ -1,10 +1,12 @@
-/* cmd_ticket.c - `caredesk ticket list|show|set`: tickets, their conversation and history. */
+/* cmd_ticket.c - `caredesk ticket list|show|set|attachment`: tickets, their conversation and
+ * history, and the files customers and agents sent. */
 #include "admin.h"
 #include "log.h"
 #include "result.h"
 #include "util.h"
 #include "workflow.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
@@ -127,7 +129,8 @@ print_ticket(JsonObject *t, gboolean full)
 		for (guint j = 0; j < json_array_get_length(atts); j++) {
 			JsonObject *at = json_array_get_object_element(atts, j);
 			const char *note = str_member(at, "note");
-			printf("    [attachment] %s (%s, %" G_GINT64_FORMAT " bytes)%s%s\n",
+			printf("    [attachment %" G_GINT64_FORMAT "] %s (%s, %" G_GINT64_FORMAT " bytes)%s%s\n",
+			       json_object_get_int_member(at, "id"),
 			       str_member(at, "filename") ? str_member(at, "filename") : "(unnamed)",
 			       str_member(at, "content_type"), json_object_get_int_member(at, "size"), note ? " - " : "",
 			       note ? note : "");
@@ -276,6 +279,86 @@ ticket_set(int argc, char **argv)
 	return EX_OK;
 }
 
+/* safe_file_name - the last component of a sender's file name, or attachment-ID when it has none
+ * worth using: a name from a mail never chooses the folder it is written to. */
+static char *
+safe_file_name(const char *name, gint64 id)
+{
+	char *base = name && *name ? g_path_get_basename(name) : NULL;
+	if (base && strchr(base, '\\')) {
+		/* a Windows path */
+		char *last = g_strdup(strrchr(base, '\\') + 1);
+		g_free(base);
+		base = last;
+	}
+	if (base == NULL || *base == '\0' || *base == '.' || strcmp(base, G_DIR_SEPARATOR_S) == 0) {
+		g_free(base);
+		return g_strdup_printf("attachment-%" G_GINT64_FORMAT, id);
+	}
+	for (char *p = base; *p; p++)
+		if ((guchar)*p < 0x20 || *p == 0x7f)
+			*p = '_';
+	return base;
+}
+
+static int
+ticket_attachment(int argc, char **argv)
+{
+	char *out = NULL;
+	gboolean force = FALSE;
+	GOptionEntry entries[] = {
+		{"output", 'o', 0, G_OPTION_ARG_FILENAME, &out,
+		 "write it to FILE (- : standard output); default: its own name in the current folder", "FILE"},
+		{"force", 'f', 0, G_OPTION_ARG_NONE, &force, "replace a file of that name", NULL},
+		G_OPTION_ENTRY_NULL,
+	};
+	admin_parse(&argc, &argv, "ticket attachment ID [-o FILE] - save a file a customer or an agent sent",
+	            "ID is the number `caredesk ticket show REF` prints as [attachment ID].", entries);
+	gint64 id = 0;
+	if (argc < 4 || !g_ascii_string_to_signed(argv[3], 10, 1, G_MAXINT64, &id, NULL))
+		cd_die(EX_USAGE, "ticket attachment: which one? (the ID that `caredesk ticket show REF` prints)");
+	admin_ctx a;
+	admin_open(&a);
+	sqlite3_stmt *st = admin_prepare(a.store, "SELECT filename, sha256, content FROM attachments WHERE id = ?");
+	sqlite3_bind_int64(st, 1, id);
+	GError *error = NULL;
+	gboolean row = FALSE;
+	if (!cd_store_step(a.store, st, &row, &error))
+		admin_fail(error);
+	if (!row)
+		cd_die(EX_NOINPUT, "ticket attachment: there is no attachment %" G_GINT64_FORMAT, id);
+	if (sqlite3_column_type(st, 2) == SQLITE_NULL)
+		cd_die(EX_UNAVAILABLE,
+		       "ticket attachment: the bytes of attachment %" G_GINT64_FORMAT " were not kept (larger than "
+		       "[mail] max_attachment_bytes); they are only in the raw message",
+		       id);
+	gsize len = (gsize)sqlite3_column_bytes(st, 2);
+	const void *data = sqlite3_column_blob(st, 2);
+	char hex[65];
+	cd_sha256_hex(data ? data : "", len, hex);
+	const char *want = (const char *)sqlite3_column_text(st, 1);
+	if (want == NULL || strcmp(hex, want) != 0)
+		cd_die(EX_DATAERR, "ticket attachment: attachment %" G_GINT64_FORMAT " does not match its SHA-256 (%s): not written",
+		       id, want ? want : "none");
+	int code = EX_OK;
+	if (out && strcmp(out, "-") == 0) {
+		if (fwrite(data ? data : "", 1, len, stdout) != len || fflush(stdout) != 0)
+			cd_die(EX_IOERR, "ticket attachment: cannot write to standard output: %s", g_strerror(errno));
+	} else {
+		char *path = out ? g_strdup(out) : safe_file_name((const char *)sqlite3_column_text(st, 0), id);
+		if (!force && g_file_test(path, G_FILE_TEST_EXISTS))
+			cd_die(EX_CANTCREAT, "ticket attachment: %s exists (--force replaces it, -o FILE writes elsewhere)", path);
+		if (!g_file_set_contents(path, data ? data : "", (gssize)len, &error))
+			cd_die(EX_CANTCREAT, "ticket attachment: %s", error->message);
+		fprintf(stderr, "%s: %zu bytes\n", path, len);
+		g_free(path);
+	}
+	sqlite3_reset(st);
+	admin_close(&a);
+	g_free(out);
+	return code;
+}
+
 int
 cmd_ticket(int argc, char **argv)
 {
@@ -286,5 +369,8 @@ cmd_ticket(int argc, char **argv)
 		return ticket_show(argc, argv);
 	if (strcmp(sub, "set") == 0)
 		return ticket_set(argc, argv);
-	cd_die(EX_USAGE, "ticket: list, show REF or set REF [--status S] [--priority P] [--assign LOGIN] [--queue Q]");
+	if (strcmp(sub, "attachment") == 0)
+		return ticket_attachment(argc, argv);
+	cd_die(EX_USAGE, "ticket: list, show REF, set REF [--status S] [--priority P] [--assign LOGIN] [--queue Q] or "
+	                 "attachment ID [-o FILE]");
 }

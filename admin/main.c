@@ -14,7 +14,7 @@ static const struct {
 } commands[] = {
 	{"init", cmd_init, "init DIR [--domain D]      create config, secret key and database in DIR"},
 	{"doctor", cmd_doctor, "doctor                     check config, secret, database and queue health"},
-	{"ticket", cmd_ticket, "ticket list|show|set       tickets and their conversations"},
+	{"ticket", cmd_ticket, "ticket list|show|set|attachment  tickets, their conversations and files"},
 	{"customer", cmd_customer, "customer add|list|show|search|set|contact|tag|note|address|merge|erase|prune  customers"},
 	{"agent", cmd_agent, "agent add|password|list    agents"},
 	{"filters", cmd_filters, "filters check|test         lint the rule files; dry-run them on a message"},

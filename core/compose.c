@@ -101,6 +101,44 @@ add_threading(GMimeObject *obj, const char *headers_json)
 	g_object_unref(p);
 }
 
+/* add_files - the body becomes the first part of a multipart/mixed, each file a base64 part after it. */
+static void
+add_files(GMimeMessage *msg, GPtrArray *files)
+{
+	if (files == NULL || files->len == 0)
+		return;
+	GMimeMultipart *mixed = g_mime_multipart_new_with_subtype("mixed");
+	g_mime_multipart_add(mixed, g_mime_message_get_mime_part(msg));
+	for (guint i = 0; i < files->len; i++) {
+		const cd_outbox_file *f = g_ptr_array_index(files, i);
+		GMimeContentType *ct = g_mime_content_type_parse(NULL, f->content_type ? f->content_type : "");
+		if (ct == NULL || g_mime_content_type_get_media_type(ct) == NULL ||
+		    g_mime_content_type_get_media_subtype(ct) == NULL) {
+			g_clear_object(&ct);
+			ct = g_mime_content_type_new("application", "octet-stream");
+		}
+		GMimePart *part = g_mime_part_new_with_type(g_mime_content_type_get_media_type(ct),
+		                                            g_mime_content_type_get_media_subtype(ct));
+		g_object_unref(ct);
+		gsize len;
+		const void *data = g_bytes_get_data(f->content, &len);
+		GMimeStream *mem = g_mime_stream_mem_new_with_buffer(data ? data : "", len);
+		GMimeDataWrapper *dw = g_mime_data_wrapper_new_with_stream(mem, GMIME_CONTENT_ENCODING_DEFAULT);
+		g_mime_part_set_content(part, dw);
+		g_mime_part_set_content_encoding(part, GMIME_CONTENT_ENCODING_BASE64);
+		g_mime_object_set_disposition(GMIME_OBJECT(part), GMIME_DISPOSITION_ATTACHMENT);
+		char *name = cd_header_value(f->filename && *f->filename ? f->filename : "attachment");
+		g_mime_part_set_filename(part, name); /* RFC 2231 encoded by GMime when not ASCII */
+		g_free(name);
+		g_mime_multipart_add(mixed, GMIME_OBJECT(part));
+		g_object_unref(dw);
+		g_object_unref(mem);
+		g_object_unref(part);
+	}
+	g_mime_message_set_mime_part(msg, GMIME_OBJECT(mixed));
+	g_object_unref(mixed);
+}
+
 GBytes *
 cd_compose_email(const cd_outbox_row *row, const cd_compose_opts *opts, GError **error)
 {
@@ -146,6 +184,7 @@ cd_compose_email(const cd_outbox_row *row, const cd_compose_opts *opts, GError *
 		g_mime_message_set_mime_part(msg, text);
 	}
 	g_object_unref(text);
+	add_files(msg, row->files);
 
 	GMimeFormatOptions *fo = g_mime_format_options_clone(NULL);
 	g_mime_format_options_set_newline_format(fo, opts->crlf ? GMIME_NEWLINE_FORMAT_DOS : GMIME_NEWLINE_FORMAT_UNIX);

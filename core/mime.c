@@ -658,11 +658,41 @@ skip_mbox_from(const char *data, gsize len)
 	return nl ? (gsize)(nl - data) + 1 : 0;
 }
 
+/* mark_shown_inline - a part the HTML shows (src="cid:ID") is inline whatever its disposition says:
+ * some clients send signature logos and pasted screenshots as "attachment" with a Content-ID. */
+static void
+mark_shown_inline(walk_ctx *c)
+{
+	GPtrArray *atts = c->m->attachments;
+	if (c->html->len == 0 || atts == NULL)
+		return;
+	char *lower = NULL;
+	for (guint i = 0; i < atts->len; i++) {
+		cd_attachment *a = g_ptr_array_index(atts, i);
+		if (a->is_inline || a->content_id == NULL || *a->content_id == '\0')
+			continue;
+		if (lower == NULL)
+			lower = g_ascii_strdown(c->html->str, (gssize)c->html->len);
+		char *want = g_ascii_strdown(a->content_id, -1);
+		gsize n = strlen(want);
+		if (n > 2 && want[0] == '<' && want[n - 1] == '>') {
+			want[n - 1] = '\0';
+			memmove(want, want + 1, n - 1);
+		}
+		char *cid = g_strconcat("cid:", want, NULL);
+		a->is_inline = strstr(lower, cid) != NULL;
+		g_free(cid);
+		g_free(want);
+	}
+	g_free(lower);
+}
+
 static void
 finish_text(walk_ctx *c)
 {
 	cd_message *m = c->m;
 	gboolean truncated = FALSE;
+	mark_shown_inline(c);
 	if (c->html->len > 0) {
 		m->html = cd_html_sanitize(c->html->str, c->html->len, &c->opt->html, &truncated);
 		if (truncated)

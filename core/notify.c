@@ -271,9 +271,11 @@ notify_agents(cd_store *store, const char *kind, gint64 ticket_id, gint64 agent_
 		}
 		char *reply_to = reply_address(ticket_id, a->email);
 		GPtrArray *refs = references_of(m);
+		/* the customer's files go with it: an agent answering from a mail client sees the photo */
 		cd_outbox_msg msg = {.kind = kind, .recipient = a->email, .ticket_id = ticket_id, .agent_id = a->id,
 		                     .cause_message_id = message_id, .vars = vars, .reply_to = reply_to,
-		                     .in_reply_to = m ? m->message_id : NULL, .references = refs, .lang = "en"};
+		                     .in_reply_to = m ? m->message_id : NULL, .references = refs, .lang = "en",
+		                     .files_of = message_id, .files_inline_too = TRUE};
 		ok = enqueue(&msg, error);
 		g_ptr_array_unref(refs);
 		g_free(reply_to);
@@ -526,9 +528,10 @@ cd_notify_agent_reply(cd_store *store, gint64 ticket_id, gint64 agent_id, gint64
 		GPtrArray *refs = g_ptr_array_new_with_free_func(g_free);
 		char *last = NULL;
 		ok = thread_ids(store, ticket_id, &last, refs, error);
+		/* the agent's files go with it; inline ones (signature logos) do not */
 		cd_outbox_msg msg = {.kind = "agent_reply", .recipient = t.customer_email, .ticket_id = ticket_id,
 		                     .customer_id = t.customer_id, .cause_message_id = message_id, .vars = vars,
-		                     .reply_to = reply_to, .in_reply_to = last, .references = refs};
+		                     .reply_to = reply_to, .in_reply_to = last, .references = refs, .files_of = message_id};
 		ok = ok && enqueue(&msg, error);
 		g_free(last);
 		g_ptr_array_unref(refs);

@@ -23,7 +23,9 @@ cd_mail_settings_load(const cd_config *cfg, cd_mail_settings *out, GError **erro
 	              cd_config_int(cfg, "mail", "backoff_seconds", 60, 1, &out->backoff_seconds, error) &&
 	              cd_config_int(cfg, "mail", "backoff_max_seconds", 6 * 3600, 1, &out->backoff_max_seconds, error) &&
 	              cd_config_int(cfg, "mail", "smtp_timeout_seconds", 60, 1, &out->smtp_timeout_seconds, error) &&
-	              cd_config_int(cfg, "mail", "lease_seconds", 300, 1, &out->lease_seconds, error);
+	              cd_config_int(cfg, "mail", "lease_seconds", 300, 1, &out->lease_seconds, error) &&
+	              cd_config_int(cfg, "mail", "forward_files_max_bytes", 10 * 1024 * 1024, 0,
+	                            &out->forward_files_max_bytes, error);
 	if (ok && strcmp(out->starttls, "try") != 0 && strcmp(out->starttls, "require") != 0 &&
 	    strcmp(out->starttls, "never") != 0) {
 		g_set_error(error, CD_ERROR, CD_ERROR_CONFIG, "%s: [mail] smtp_starttls: expected try, require or never, got '%s'",
@@ -219,6 +221,29 @@ headers_json(const cd_outbox_msg *msg)
 	return s;
 }
 
+/* link_files - the attachments of msg->files_of that go with row: stored ones (with their bytes),
+ * in order, while their sizes add up to at most forward_files_max_bytes. */
+static gboolean
+link_files(const cd_outbox_ctx *ctx, gint64 row, const cd_outbox_msg *msg, GError **error)
+{
+	gint64 max = ctx->mail ? ctx->mail->forward_files_max_bytes : 10 * 1024 * 1024;
+	if (max <= 0)
+		return TRUE;
+	sqlite3_stmt *st = cd_store_stmt(ctx->store,
+	                                 "INSERT INTO outbox_attachments(outbox_id, attachment_id) "
+	                                 "SELECT ?1, id FROM (SELECT id, sum(size) OVER (ORDER BY id) AS running "
+	                                 "FROM attachments WHERE message_id = ?2 AND content IS NOT NULL "
+	                                 "AND (?3 OR inline = 0)) WHERE running <= ?4",
+	                                 error);
+	if (st == NULL)
+		return FALSE;
+	sqlite3_bind_int64(st, 1, row);
+	sqlite3_bind_int64(st, 2, msg->files_of);
+	sqlite3_bind_int(st, 3, msg->files_inline_too ? 1 : 0);
+	sqlite3_bind_int64(st, 4, max);
+	return cd_store_run(ctx->store, st, error);
+}
+
 gboolean
 cd_outbox_enqueue(const cd_outbox_ctx *ctx, const cd_outbox_msg *msg, gint64 *row_id, const char **why,
                   GError **error)
@@ -328,6 +353,8 @@ cd_outbox_enqueue(const cd_outbox_ctx *ctx, const cd_outbox_msg *msg, gint64 *ro
 	} else {
 		ok = FALSE;
 	}
+	if (ok && msg->files_of && strcmp(state, "queued") == 0 && strcmp(channel, "email") == 0)
+		ok = link_files(ctx, *row_id, msg, error);
 	if (ok && reason) {
 		cd_audit_event ev = {.entity = "outbox", .entity_id = *row_id, .customer_id = msg->customer_id,
 		                     .action = "suppressed", .note = reason};
@@ -356,7 +383,47 @@ cd_outbox_row_clear(cd_outbox_row *r)
 	g_free(r->body_html);
 	g_free(r->headers);
 	g_free(r->message_id);
+	if (r->files)
+		g_ptr_array_unref(r->files);
 	memset(r, 0, sizeof *r);
+}
+
+static void
+outbox_file_free(gpointer p)
+{
+	cd_outbox_file *f = p;
+	g_free(f->filename);
+	g_free(f->content_type);
+	if (f->content)
+		g_bytes_unref(f->content);
+	g_free(f);
+}
+
+gboolean
+cd_outbox_load_files(cd_store *store, cd_outbox_row *row, GError **error)
+{
+	sqlite3_stmt *st = cd_store_stmt(store,
+	                                 "SELECT a.filename, a.content_type, a.content FROM outbox_attachments l "
+	                                 "JOIN attachments a ON a.id = l.attachment_id "
+	                                 "WHERE l.outbox_id = ? AND a.content IS NOT NULL ORDER BY a.id",
+	                                 error);
+	if (st == NULL)
+		return FALSE;
+	sqlite3_bind_int64(st, 1, row->id);
+	if (row->files)
+		g_ptr_array_set_size(row->files, 0);
+	gboolean ok, more = FALSE;
+	while ((ok = cd_store_step(store, st, &more, error)) && more) {
+		cd_outbox_file *f = g_new0(cd_outbox_file, 1);
+		f->filename = cd_col_dup(st, 0);
+		f->content_type = cd_col_dup(st, 1);
+		f->content = g_bytes_new(sqlite3_column_blob(st, 2), (gsize)sqlite3_column_bytes(st, 2));
+		if (row->files == NULL)
+			row->files = g_ptr_array_new_with_free_func(outbox_file_free);
+		g_ptr_array_add(row->files, f);
+	}
+	sqlite3_reset(st);
+	return ok;
 }
 
 static void

@@ -31,6 +31,8 @@ typedef struct {
 	char *smtp_password;        /* read from smtp_password_file */
 	char *starttls;             /* try (default), require, never */
 	char *trusted_authserv;     /* when set: agent commands need Authentication-Results from it with a pass */
+	gint64 forward_files_max_bytes; /* files that go with one mail, at most this many bytes in all
+	                                 * (default 10 MiB; 0: none) */
 } cd_mail_settings;
 
 gboolean cd_mail_settings_load(const cd_config *cfg, cd_mail_settings *out, GError **error);
@@ -55,6 +57,9 @@ typedef struct {
 	const char *in_reply_to;    /* Message-ID without <> */
 	GPtrArray *references;      /* char*: Message-IDs without <>, oldest first */
 	gboolean auto_reply;        /* an automatic answer: Auto-Submitted: auto-replied, counted per day */
+	gint64 files_of;            /* email: the stored attachments of this message go with it (as many
+	                             * as fit in forward_files_max_bytes, in their order) */
+	gboolean files_inline_too;  /* ... also those that were inline (images in the HTML) */
 } cd_outbox_msg;
 
 /* cd_outbox_enqueue - render and queue one message inside the caller's transaction. *row_id is the
@@ -65,15 +70,26 @@ typedef struct {
 gboolean cd_outbox_enqueue(const cd_outbox_ctx *ctx, const cd_outbox_msg *msg, gint64 *row_id, const char **why,
                            GError **error);
 
+/* A file that goes with an outbound mail (an attachment stored with a message). */
+typedef struct {
+	char *filename;      /* may be NULL */
+	char *content_type;
+	GBytes *content;
+} cd_outbox_file;
+
 /* A row as delivery needs it. */
 typedef struct {
 	gint64 id;
 	char *channel, *kind, *recipient, *subject, *body_text, *body_html, *headers, *message_id;
 	gint64 attempts;
 	gboolean auto_reply;
+	GPtrArray *files;    /* cd_outbox_file*: what cd_outbox_load_files found; NULL: none */
 } cd_outbox_row;
 
 void cd_outbox_row_clear(cd_outbox_row *r);
+
+/* cd_outbox_load_files - row->files: the attachments that go with the row, in order. */
+gboolean cd_outbox_load_files(cd_store *store, cd_outbox_row *row, GError **error);
 
 /* cd_outbox_claim - take up to max due rows of channel for delivery (one short transaction):
  * queued rows whose time came, and 'sending' rows whose lease ran out (a deliverer died). Each is

@@ -510,6 +510,19 @@ static const char *const migrations[] = {
 "  ip TEXT\n"
 ") STRICT;\n"
 "CREATE INDEX agent_sessions_agent ON agent_sessions(agent_id);\n",
+/* 8: files travel with the mail. outbox_attachments: stored attachments that go with an outbox row
+ *    (the customer's files with the agents' notification of their mail, an agent's files with the
+ *    reply relayed to the customer); their bytes are not copied, the deliverer adds them when it
+ *    composes the message. outbox_recipient_sent covers the daily counts of automatic answers and
+ *    SMS per address: they read only the index, not the rows (whose rendered bodies come before
+ *    state and auto_reply, in overflow pages). outbox_recipient stays (migrations never drop). */
+"CREATE TABLE outbox_attachments (\n"
+"  outbox_id INTEGER NOT NULL REFERENCES outbox(id) ON DELETE CASCADE,\n"
+"  attachment_id INTEGER NOT NULL REFERENCES attachments(id) ON DELETE CASCADE,\n"
+"  PRIMARY KEY (outbox_id, attachment_id)\n"
+") STRICT, WITHOUT ROWID;\n"
+"CREATE INDEX outbox_attachments_attachment ON outbox_attachments(attachment_id);\n"
+"CREATE INDEX outbox_recipient_sent ON outbox(recipient, created_at, auto_reply, channel, state);\n",
 };
 
 int

@@ -238,7 +238,14 @@ deliver_channel(mailgw_deliverer *d, const char *channel, guint max, guint *sent
 		for (guint i = 0; ok && i < rows->len; i++) {
 			cd_outbox_row *r = g_ptr_array_index(rows, i);
 			char *detail = NULL, *provider_ref = NULL;
+			/* the files that go with a mail are read now, one row at a time (not with the lease) */
+			if (!sms && !cd_outbox_load_files(store, r, error)) {
+				ok = FALSE;
+				break;
+			}
 			cd_send_result res = sms ? mailgw_sms_send(d->sms, r, &detail, &provider_ref) : send_row(d, r, &detail);
+			if (r->files)
+				g_ptr_array_set_size(r->files, 0);
 			if (res == CD_SEND_OK)
 				n_sent++;
 			else if (res == CD_SEND_PERM || r->attempts >= d->mail.max_attempts)

@@ -49,6 +49,47 @@ pipe_rc() {
 # settle: wait for every stored message to be processed (takes the pipeline lock)
 settle() { "$MAILGW" process; }
 
+# smtp_sink PORT: a real SMTP server that keeps what it is sent (Postfix's smtp-sink, from
+# ../shared/cookbook) on PORT, stopped at exit; caredesk's smtp_url points at it. SINK_MAIL is the
+# folder with one file per message received. Ports in use: see `grep -rn "smtp_sink \|PORT=" tests`.
+smtp_sink() {
+	SINK_DIR=$(mktemp -d /tmp/cd-sink.XXXXXX)
+	chmod 755 "$SINK_DIR"
+	CLEANUP='"$CAREDESK_SHARED/cookbook/smtp-sink-test.sh" stop "$SINK_DIR" >/dev/null 2>&1; rm -rf "$SINK_DIR"'
+	trap 'eval "$CLEANUP"' EXIT
+	SMTP_PORT=$1 "$CAREDESK_SHARED/cookbook/smtp-sink-test.sh" start "$SINK_DIR" >/dev/null
+	SINK_MAIL="$SINK_DIR/mail"
+	sed -i "s|^\[mail\]\$|[mail]\nsmtp_url = smtp://127.0.0.1:$1/example.test|" "$CAREDESK_CONF"
+}
+
+# sink_find PY_EXPR: the newest message the sink received whose parsed form m (Python's email
+# package) makes PY_EXPR true, as a path; empty when none
+sink_find() {
+	/usr/bin/python3 - "$SINK_MAIL" "$1" <<'PY'
+import email, email.policy, glob, os, sys
+hit = ""
+for f in sorted(glob.glob(sys.argv[1] + "/*"), key=os.path.getmtime):
+    m = email.message_from_binary_file(open(f, "rb"), policy=email.policy.default)
+    if eval(sys.argv[2]):
+        hit = f
+print(hit)
+PY
+}
+
+# mail_header FILE NAME: a header of a message file, decoded
+mail_header() {
+	/usr/bin/python3 -c 'import email, email.policy, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)
+print(m.get(sys.argv[2], ""))' "$1" "$2"
+}
+
+# mail_text FILE: the text/plain body of a message file
+mail_text() {
+	/usr/bin/python3 -c 'import email, email.policy, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)
+print(m.get_body(("plain",)).get_content())' "$1"
+}
+
 finish() {
 	"$DBCHECK" "$DB" >/dev/null || fail "database holds invalid UTF-8 ($DBCHECK $DB)"
 	if [ "$FAILS" -ne 0 ]; then

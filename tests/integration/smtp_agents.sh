@@ -7,46 +7,12 @@
 # smuggled into a subject never becomes a header.
 . "$(dirname "$0")/../lib.sh"
 setup_caredesk
-SINK_DIR=$(mktemp -d /tmp/cd-sink.XXXXXX)
-chmod 755 "$SINK_DIR"
-CLEANUP='"$CAREDESK_SHARED/cookbook/smtp-sink-test.sh" stop "$SINK_DIR" >/dev/null 2>&1; rm -rf "$SINK_DIR"'
-trap 'eval "$CLEANUP"' EXIT
-SMTP_PORT=2725 "$CAREDESK_SHARED/cookbook/smtp-sink-test.sh" start "$SINK_DIR" >/dev/null
-MAILDIR="$SINK_DIR/mail"
-python3 - "$CAREDESK_CONF" <<'PY'
-import sys
-p = sys.argv[1]
-s = open(p).read().replace("[mail]\n", "[mail]\nsmtp_url = smtp://127.0.0.1:2725/example.test\n", 1)
-open(p, "w").write(s)
-PY
+smtp_sink 2725
 "$CAREDESK" agent add ana ana@agents.test "Ana Agent" >/dev/null
 
 deliver() { "$MAILGW" deliver --once --quiet; }
-# sink_find PY_EXPR: the newest sink file whose parsed message m makes PY_EXPR true, printed as a path
-sink_find() {
-	/usr/bin/python3 - "$MAILDIR" "$1" <<'PY'
-import email, email.policy, glob, os, sys
-files = sorted(glob.glob(sys.argv[1] + "/*"), key=os.path.getmtime)
-hit = ""
-for f in files:
-    m = email.message_from_binary_file(open(f, "rb"), policy=email.policy.default)
-    if eval(sys.argv[2]):
-        hit = f
-print(hit)
-PY
-}
-# hdr FILE NAME: a header of a sink file, decoded
-hdr() {
-	/usr/bin/python3 -c 'import email, email.policy, sys
-m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)
-print(m.get(sys.argv[2], ""))' "$1" "$2"
-}
-# body FILE: the text/plain part of a sink file
-body() {
-	/usr/bin/python3 -c 'import email, email.policy, sys
-m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)
-print(m.get_body(("plain",)).get_content())' "$1"
-}
+hdr() { mail_header "$@"; }
+body() { mail_text "$@"; }
 
 # 1. A customer writes: an acknowledgement to them, a notification to the agent.
 cat >"$T/c1.eml" <<'EOF'
