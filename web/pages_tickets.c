@@ -1,6 +1,6 @@
 /* pages_tickets.c - the customer's tickets and RMAs: lists, a ticket's conversation (text escaped by
- * the template, HTML run through the sanitiser again before it is shown), a reply from the web,
- * and an RMA's state and history. Internal notes never show. */
+ * the template, HTML run through the sanitiser again before it is shown) with its files to
+ * download, a reply from the web, and an RMA's state and history. Internal notes never show. */
 #include "app.h"
 #include "html.h"
 #include "notify.h"
@@ -63,7 +63,7 @@ ticket_detail(web_req *r, gint64 id, const char *error)
 	char *title = g_strdup_printf("%s %s", web_str(t, "ref"), web_str(t, "subject"));
 	vset(v, "title", title);
 	g_free(title);
-	JsonArray *msgs = rows_all("SELECT direction, author_kind, coalesce(from_name, from_addr, '') AS author, "
+	JsonArray *msgs = rows_all("SELECT id, direction, author_kind, coalesce(from_name, from_addr, '') AS author, "
 	                           "strftime('%Y-%m-%d %H:%M', created_at, 'unixepoch') AS at, "
 	                           "coalesce(body_full, body_reply, '') AS text, body_html FROM messages "
 	                           "WHERE ticket_id = ?1 AND kind <> 'note' ORDER BY id",
@@ -77,6 +77,21 @@ ticket_detail(web_req *r, gint64 id, const char *error)
 			g_free(clean);
 		}
 		json_object_remove_member(m, "body_html");
+		/* the files sent as files (inline images of signatures and the like are not listed) */
+		JsonArray *files = rows_all("SELECT id, coalesce(filename, 'attachment') AS name, size FROM attachments "
+		                            "WHERE message_id = ?1 AND content IS NOT NULL AND inline = 0 ORDER BY id",
+		                            json_object_get_int_member(m, "id"), NULL);
+		for (guint j = 0; files && j < json_array_get_length(files); j++) {
+			JsonObject *f = json_array_get_object_element(files, j);
+			char *size = g_format_size((guint64)json_object_get_int_member(f, "size"));
+			json_object_set_string_member(f, "size", size);
+			g_free(size);
+			char *url = g_strdup_printf("/tickets/T-%06" G_GINT64_FORMAT "/files/%" G_GINT64_FORMAT, id,
+			                            json_object_get_int_member(f, "id"));
+			json_object_set_string_member(f, "url", url);
+			g_free(url);
+		}
+		json_object_set_array_member(m, "files", files ? files : json_array_new());
 		json_object_set_boolean_member(m, "mine", strcmp(web_str(m, "direction"), "in") == 0);
 		if (strcmp(web_str(m, "direction"), "out") == 0)
 			json_object_set_string_member(m, "author", "Support");
@@ -89,6 +104,53 @@ ticket_detail(web_req *r, gint64 id, const char *error)
 	vset(v, "error", error);
 	vset(v, "nav_tickets", "1");
 	return send_page(r, error ? 400 : 200, "ticket", v);
+}
+
+/* ticket_file - a file of one of the customer's own tickets (not of an internal note), always as a
+ * download of type application/octet-stream: what a sender called text/html is never shown inline
+ * on our origin. */
+static int
+ticket_file(web_req *r, gint64 ticket_id, const char *which)
+{
+	gint64 file_id = 0;
+	if (which == NULL || !g_ascii_string_to_signed(which, 10, 1, G_MAXINT64, &file_id, NULL))
+		return send_not_found(r);
+	GError *e = NULL;
+	sqlite3_stmt *st = cd_store_stmt(app->store,
+	                                 "SELECT a.filename, a.content FROM attachments a JOIN messages m ON m.id = a.message_id "
+	                                 "JOIN tickets t ON t.id = m.ticket_id WHERE a.id = ?1 AND t.id = ?2 "
+	                                 "AND t.customer_id = ?3 AND m.kind <> 'note' AND a.content IS NOT NULL",
+	                                 &e);
+	if (st == NULL) {
+		g_warning("web file: %s", e->message);
+		g_error_free(e);
+		return send_error(r, 503, "Please try again in a moment.");
+	}
+	sqlite3_bind_int64(st, 1, file_id);
+	sqlite3_bind_int64(st, 2, ticket_id);
+	sqlite3_bind_int64(st, 3, r->customer_id);
+	gboolean row = FALSE;
+	int rc;
+	if (!cd_store_step(app->store, st, &row, &e)) {
+		g_warning("web file: %s", e->message);
+		g_error_free(e);
+		return send_error(r, 503, "Please try again in a moment.");
+	}
+	if (!row) {
+		rc = send_not_found(r);
+	} else {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		char *escaped = g_uri_escape_string(name && *name ? name : "attachment", NULL, FALSE);
+		char *h = g_strdup_printf("Content-Disposition: attachment; filename=\"attachment\"; "
+		                          "filename*=UTF-8''%s\r\n",
+		                          escaped);
+		rc = send_body(r, 200, "application/octet-stream", (const char *)sqlite3_column_blob(st, 1),
+		               (gsize)sqlite3_column_bytes(st, 1), h);
+		g_free(h);
+		g_free(escaped);
+	}
+	sqlite3_reset(st);
+	return rc;
 }
 
 static int
@@ -168,6 +230,8 @@ page_tickets(struct mg_connection *c, void *d)
 			rc = ticket_detail(&r, id, NULL);
 		else if (strcmp(what, "reply") == 0 && r.post && extra == NULL)
 			rc = ticket_reply(&r, id);
+		else if (strcmp(what, "files") == 0 && !r.post && extra != NULL)
+			rc = ticket_file(&r, id, extra);
 		else
 			rc = send_not_found(&r);
 		g_free(ref);

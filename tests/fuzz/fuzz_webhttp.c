@@ -66,7 +66,13 @@ start(void)
 	                   "INSERT INTO offers(id, ref, customer_id, currency, total_cents, valid_until, created_at, "
 	                   "updated_at) VALUES (1, 'OF-000001', 1, 'EUR', 100, unixepoch() + 86400, 0, 0);"
 	                   "INSERT INTO offer_lines(offer_id, line_no, sku, quantity, unit_price_cents) "
-	                   "VALUES (1, 1, 'SV-1', 1, 100);",
+	                   "VALUES (1, 1, 'SV-1', 1, 100);"
+	                   "INSERT INTO tickets(id, customer_id, queue_id, subject, created_at, updated_at) "
+	                   "VALUES (1, 1, 1, 'broken', 0, 0);"
+	                   "INSERT INTO messages(id, ticket_id, direction, channel, author_kind, customer_id, body_full, "
+	                   "created_at) VALUES (1, 1, 'in', 'email', 'customer', 1, 'see photo', 0);"
+	                   "INSERT INTO attachments(id, message_id, filename, content_type, size, sha256, content) "
+	                   "VALUES (1, 1, 'photo.jpg', 'image/jpeg', 4, 'x', X'FFD8FFE0');",
 	                   &error) ||
 	    !cd_session_create(state.store, &state.web, 1, "127.0.0.1", &session, &error))
 		g_error("fixture: %s", error->message);

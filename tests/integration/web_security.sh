@@ -3,7 +3,7 @@
 # refusal, the same answer for an unknown address and a wrong password, 20 wrong passwords lock
 # the account (the right one is refused until the lock ends) and slow the IP, the blocklist at
 # registration and login, logout and password change end sessions, single-use password reset
-# links, another customer's order/offer/ticket is a 404, <script> in a message's HTML never
+# links, another customer's order/offer/ticket/file is a 404, a file is always a download, <script> in a message's HTML never
 # reaches the page, SQL and HTML metacharacters in fields do nothing, and the shop API's token.
 . "$(dirname "$0")/../lib.sh"
 WEB_PORT=18201
@@ -172,6 +172,32 @@ web p1 "$U/offers/$offer"
 check "another customer's offer is 404" 404 "$code"
 web p1 "$U/tickets/$tid"
 check "another customer's ticket is 404" 404 "$code"
+# files: a download of the customer's own ticket only, never shown inline (a sender's "text/html"
+# with script stays a download), never one of an internal note
+mid=$(sql "SELECT max(id) FROM messages")
+sql "INSERT INTO attachments(message_id, filename, content_type, size, sha256, content) VALUES ($mid, 'Prüfbericht <b>.html', 'text/html', 29, 'x', CAST('<script>alert(1)</script>hello' AS BLOB))"
+fid=$(sql "SELECT max(id) FROM attachments")
+sql "INSERT INTO messages(ticket_id, direction, channel, kind, author_kind, body_full, created_at) VALUES ((SELECT max(id) FROM tickets), 'in', 'email', 'note', 'agent', 'internal', 0)"
+sql "INSERT INTO attachments(message_id, filename, content_type, size, sha256, content) VALUES ((SELECT max(id) FROM messages), 'internal.txt', 'text/plain', 6, 'x', CAST('secret' AS BLOB))"
+nid=$(sql "SELECT max(id) FROM attachments")
+web g "$U/tickets/$tid"
+grep -q "href=\"/tickets/$tid/files/$fid\"" "$T/body" && ok "the ticket page links its file" || fail "no file link on the ticket page"
+grep -q "Prüfbericht &lt;b&gt;.html" "$T/body" && ok "the file name is escaped" || fail "file name: $(grep -o 'files/[^<]*' "$T/body")"
+grep -q "internal.txt" "$T/body" && fail "an internal note's file is listed" || ok "an internal note's file is not listed"
+web g "$U/tickets/$tid/files/$fid"
+check "own file" 200 "$code"
+check "its bytes" "<script>alert(1)</script>hello" "$(cat "$T/body")"
+check "sent as a download, whatever type the sender gave" "Content-Type: application/octet-stream" \
+	"$(grep -i '^Content-Type:' "$T/head" | tr -d '\r')"
+grep -i '^Content-Disposition: attachment;' "$T/head" | grep -q "filename\*=UTF-8''Pr%C3%BCfbericht%20%3Cb%3E.html" \
+	&& ok "its name in RFC 6266 form" || fail "disposition: $(grep -i '^Content-Disposition' "$T/head")"
+web p1 "$U/tickets/$tid/files/$fid"
+check "another customer's file is 404" 404 "$code"
+web g "$U/tickets/$tid/files/$nid"
+check "an internal note's file is 404" 404 "$code"
+sql "INSERT INTO tickets(customer_id, queue_id, subject, created_at, updated_at) VALUES ($bob_id, 1, 'Bob''s other ticket', 0, 0)"
+web g "$U/tickets/$(sql "SELECT printf('T-%06d', max(id)) FROM tickets")/files/$fid"
+check "a file under another of the customer's tickets is 404" 404 "$code"
 "$CAREDESK" rma request B-7 --customer bob@example.net >/dev/null
 rma=$(sql "SELECT printf('RMA-%06d', max(id)) FROM rmas WHERE customer_id = $bob_id")
 web g "$U/rmas/$rma"
