@@ -35,13 +35,12 @@ engine_process_main(int argc, char **argv)
 	gint lock_fd = -1;
 	gint64 raw_id = 0;
 	gboolean use_syslog = FALSE, verbose = FALSE;
-	gint linger_ms = 0, batch = 0;
+	gint linger_ms = 0;
 	GOptionEntry entries[] = {
 		{"config", 'c', 0, G_OPTION_ARG_FILENAME, &config, "configuration file", "FILE"},
 		{"raw-id", 0, 0, G_OPTION_ARG_INT64, &raw_id, "process only this raw message", "N"},
 		{"lock-fd", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &lock_fd, "inherited pipeline lock", "FD"},
 		{"linger-ms", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &linger_ms, "wait before each batch", "MS"},
-		{"batch", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &batch, "messages per transaction", "N"},
 		{"syslog", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &use_syslog, "log to syslog", NULL},
 		{"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "log more", NULL},
 		G_OPTION_ENTRY_NULL,
@@ -58,8 +57,6 @@ engine_process_main(int argc, char **argv)
 
 	engine_ctx e;
 	engine_open(&e, config);
-	if (batch > 0)
-		e.cfg->batch_size = (guint)batch;
 	if (lock_fd < 0) {
 		lock_fd = cd_proclock_open(e.cfg->database, &error);
 		if (lock_fd < 0)

@@ -5,13 +5,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <sysexits.h>
 #include <unistd.h>
 
 #define ENGINE_NAME "caredesk-mailgw-engine"
-#define PROCESSOR_BATCH "16"
 
 char *
 mailgw_engine_path(void)
@@ -102,15 +100,9 @@ mailgw_spawn_processor(const char *config_path, const char *db_path)
 	}
 	setsid();
 	signal(SIGHUP, SIG_IGN);
-	/* The MTA waits on the pipe fronts, nobody waits on the processor: it yields the processors
-	 * to them (a busy machine takes mail in first and builds the tickets in the gaps). */
-	if (setpriority(PRIO_PROCESS, 0, 10) != 0)
-		g_debug("processor priority unchanged: %s", g_strerror(errno));
 	detach_stdio(fd);
-	/* Short transactions: a pipe delivery arriving meanwhile waits for the write lock at most as
-	 * long as PROCESSOR_BATCH messages take (a few ms), not for a whole batch_size. */
-	char *args[] = {engine,   "process",       "--lock-fd", "3", "--linger-ms", "20", "--batch", PROCESSOR_BATCH,
-	                "--syslog", "-c", (char *)config_path, NULL};
+	char *args[] = {engine, "process", "--lock-fd", "3", "--linger-ms", "20", "--syslog", "-c", (char *)config_path,
+	                NULL};
 	execv(engine, args);
 	_exit(EX_OSERR);
 }
