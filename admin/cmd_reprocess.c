@@ -166,7 +166,7 @@ cmd_reprocess(int argc, char **argv)
 					ok = cd_store_run(a.store, u, &error);
 				}
 			}
-			ok = ok && cd_rule_apply(a.store, a.cfg, &d, r->ticket_id, TRUE, r->owner, &note, &error);
+			ok = ok && cd_rule_apply(a.store, a.cfg, &d, r->ticket_id, TRUE, r->owner, NULL, &note, &error);
 			if (!ok) {
 				cd_store_rollback(a.store);
 				admin_fail(error);

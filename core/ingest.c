@@ -170,7 +170,8 @@ cd_ingest_apply_decision(cd_ingest_ctx *ctx, const cd_rule_decision *dec, gint64
                gint64 customer_id, cd_message *m, GError **error)
 {
 	char *note = NULL;
-	if (!cd_rule_apply(ctx->store, ctx->cfg, dec, ticket_id, new_ticket, customer_id, &note, error))
+	if (!cd_rule_apply(ctx->store, ctx->cfg, dec, ticket_id, new_ticket, customer_id, m ? m->message_id : NULL, &note,
+	                   error))
 		return FALSE;
 	if (note)
 		cd_message_note(m, "%s", note);

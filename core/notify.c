@@ -699,11 +699,30 @@ cd_notify_rma(cd_store *store, gint64 rma_id, const char *event, GError **error)
 
 /* cd_notify_rma_not_opened - see notify.h */
 gboolean
-cd_notify_rma_not_opened(cd_store *store, gint64 ticket_id, const char *order_ref, const char *reason,
-                         const char *refusal, GError **error)
+cd_notify_rma_not_opened(cd_store *store, gint64 ticket_id, const char *in_reply_to, const char *order_ref,
+                         const char *reason, const char *refusal, GError **error)
 {
 	if (installed == NULL)
 		return TRUE;
+	/* A reply that asks again, with the same result, is not told again: its text reaches the
+	 * agents like any reply. */
+	if (refusal) {
+		sqlite3_stmt *st = cd_store_stmt(store,
+		                                 "SELECT 1 FROM outbox WHERE ticket_id = ?1 AND kind = 'rma_refused' AND "
+		                                 "rma_id IS NULL AND state IN ('queued','sending','sent') AND instr(body_text, ?2) > 0",
+		                                 error);
+		if (st == NULL)
+			return FALSE;
+		sqlite3_bind_int64(st, 1, ticket_id);
+		sqlite3_bind_text(st, 2, refusal, -1, SQLITE_STATIC);
+		gboolean told = FALSE;
+		gboolean ok = cd_store_step(store, st, &told, error);
+		sqlite3_reset(st);
+		if (!ok)
+			return FALSE;
+		if (told)
+			return TRUE;
+	}
 	ticket_info t;
 	if (!load_ticket(store, ticket_id, &t, error))
 		return FALSE;
@@ -717,9 +736,22 @@ cd_notify_rma_not_opened(cd_store *store, gint64 ticket_id, const char *order_re
 		json_object_set_object_member(vars, "rma", rma);
 		json_object_set_object_member(vars, "ticket", json_object_ref(t.obj));
 		char *reply_to = reply_address(ticket_id, t.customer_email);
+		GPtrArray *refs = g_ptr_array_new_with_free_func(g_free);
+		char *last = NULL;
+		ok = thread_ids(store, ticket_id, &last, refs, error);
+		if (in_reply_to && *in_reply_to) {
+			/* the request itself is not stored yet: it ends the thread */
+			g_ptr_array_add(refs, g_strdup(in_reply_to));
+			g_free(last);
+			last = g_strdup(in_reply_to);
+		}
+		/* an automatic answer to a mail: Auto-Submitted, and within auto_reply_per_day */
 		cd_outbox_msg msg = {.kind = "rma_refused", .recipient = t.customer_email, .ticket_id = ticket_id,
-		                     .customer_id = t.customer_id, .vars = vars, .reply_to = reply_to};
-		ok = enqueue(&msg, error);
+		                     .customer_id = t.customer_id, .vars = vars, .reply_to = reply_to, .in_reply_to = last,
+		                     .references = refs, .auto_reply = TRUE};
+		ok = ok && enqueue(&msg, error);
+		g_free(last);
+		g_ptr_array_unref(refs);
 		g_free(reply_to);
 		json_object_unref(vars);
 	}

@@ -62,9 +62,11 @@ gboolean cd_notify_rma(cd_store *store, gint64 rma_id, const char *event, GError
 gboolean cd_notify_offer_sent(cd_store *store, gint64 offer_id, GError **error);
 
 /* cd_notify_rma_not_opened - a return request that opened no RMA (no such order for the sender, no
- * order number): the ticket's customer gets rma_refused with the refusal (rma.ref is empty). */
-gboolean cd_notify_rma_not_opened(cd_store *store, gint64 ticket_id, const char *order_ref, const char *reason,
-                                  const char *refusal, GError **error);
+ * order number): the ticket's customer gets rma_refused with the refusal (rma.ref is empty), an
+ * automatic answer threaded under the request (in_reply_to, its Message-ID, may be NULL). The same
+ * refusal is not sent twice on one ticket. */
+gboolean cd_notify_rma_not_opened(cd_store *store, gint64 ticket_id, const char *in_reply_to, const char *order_ref,
+                                  const char *reason, const char *refusal, GError **error);
 /* cd_notify_activation - the activation code or link of a pending customer: by SMS to their phone
  * (channel "sms") or by mail (anything else). code and link may be NULL. A mailed code also says
  * that replying to the mail activates (the activation filter rule finds the quoted code). */

@@ -178,7 +178,7 @@ config_bool(const cd_config *cfg, const char *group, const char *key, gboolean d
 
 static gboolean
 apply_rma(cd_store *store, const cd_config *cfg, const cd_rule_decision *d, const cd_actor *actor, gint64 ticket_id,
-          gint64 customer_id, GString *notes, GError **error)
+          gint64 customer_id, const char *message_id, GString *notes, GError **error)
 {
 	const char *qty = capture(d, "quantity");
 	const char *line = capture(d, "line");
@@ -222,7 +222,7 @@ apply_rma(cd_store *store, const cd_config *cfg, const cd_rule_decision *d, cons
 	if (outcome == CD_RMA_REQUESTED && rma_id)
 		ok = cd_notify_rma(store, rma_id, "requested", error);
 	else if (outcome == CD_RMA_REFUSED && rma_id == 0)
-		ok = cd_notify_rma_not_opened(store, ticket_id, req.order_ref, req.reason, refusal, error);
+		ok = cd_notify_rma_not_opened(store, ticket_id, message_id, req.order_ref, req.reason, refusal, error);
 	g_free(refusal);
 	return ok;
 }
@@ -259,7 +259,7 @@ ticket_has_rma(cd_store *store, gint64 ticket_id, gboolean *yes, GError **error)
 
 gboolean
 cd_rule_apply(cd_store *store, const cd_config *cfg, const cd_rule_decision *d, gint64 ticket_id, gboolean new_ticket,
-              gint64 customer_id, char **note, GError **error)
+              gint64 customer_id, const char *message_id, char **note, GError **error)
 {
 	*note = NULL;
 	if (d == NULL || d->matched == NULL || d->matched->len == 0)
@@ -278,7 +278,7 @@ cd_rule_apply(cd_store *store, const cd_config *cfg, const cd_rule_decision *d, 
 	if (ok && g_strcmp0(d->type, "rma") == 0)
 		ok = ticket_has_rma(store, ticket_id, &has_rma, error);
 	if (ok && g_strcmp0(d->type, "rma") == 0 && !has_rma)
-		ok = apply_rma(store, cfg, d, &actor, ticket_id, customer_id, notes, error);
+		ok = apply_rma(store, cfg, d, &actor, ticket_id, customer_id, message_id, notes, error);
 	if (ok && g_strcmp0(d->type, "activation") == 0)
 		ok = apply_activation(store, d, &actor, customer_id, notes, error);
 	*note = notes->len ? g_string_free(notes, FALSE) : (g_string_free(notes, TRUE), NULL);

@@ -20,9 +20,10 @@ gboolean cd_rule_queue(cd_store *store, const cd_rule_decision *d, gint64 fallba
                        GError **error);
 
 /* cd_rule_apply - apply d to the ticket. new_ticket: the message opened it (type applies then).
- * customer_id: whose request it is (RMAs and activations are checked against them).
+ * customer_id: whose request it is (RMAs and activations are checked against them). message_id:
+ * the Message-ID of the mail the decision is about (an answer is threaded under it), or NULL.
  * *note: newly allocated text for the message's notes (RMA outcome, activation result), or NULL. */
 gboolean cd_rule_apply(cd_store *store, const cd_config *cfg, const cd_rule_decision *d, gint64 ticket_id,
-                       gboolean new_ticket, gint64 customer_id, char **note, GError **error);
+                       gboolean new_ticket, gint64 customer_id, const char *message_id, char **note, GError **error);
 
 #endif

@@ -38,6 +38,19 @@ body=$(sql "SELECT body_text FROM outbox WHERE ticket_id = $t AND kind = 'rma_re
 echo "$body" | grep -q "could not find order A1001 for your address" && ok "stranger: the mail gives the reason" ||
 	fail "stranger's refusal mail: $body"
 echo "$body" | grep -qi "alice" && fail "the refusal mail reveals the owner" || ok "the refusal mail reveals nothing about the owner"
+check "stranger: the refusal is an automatic answer, threaded under the request" "1|1" \
+	"$(sql "SELECT auto_reply, instr(headers, (SELECT message_id FROM messages WHERE ticket_id = $t)) > 0 FROM outbox WHERE ticket_id = $t AND kind = 'rma_refused'")"
+# asking again in the same thread, with the same result, is not answered again (agents see the reply)
+ref=$(printf 'T-%06d' "$t")
+mail "Mallory <mallory@evil.example>" "Re: Return request [$ref]" "Again: I want to return order #A1001, the screen is broken."
+check "stranger: the reply joined the ticket" "$t" "$(last_ticket)"
+check "stranger: not told the same refusal twice" 1 "$(sql "SELECT count(*) FROM outbox WHERE ticket_id = $t AND kind = 'rma_refused'")"
+# a flood of new requests is answered at most auto_reply_per_day (5) times a day
+for i in 1 2 3 4 5 6 7; do
+	mail "Mallory <mallory@evil.example>" "Return request $i" "I want to return order #A1001, the screen is broken."
+done
+check "stranger: at most 5 automatic answers a day" 5 \
+	"$(sql "SELECT count(*) FROM outbox WHERE recipient = 'mallory@evil.example' AND auto_reply = 1 AND state = 'queued'")"
 
 mail "Alice Martin <alice@example.org>" "defective cable" "My cable from order A0900 is defective, I want a replacement under warranty."
 t=$(last_ticket)
