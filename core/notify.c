@@ -815,7 +815,7 @@ cd_notify_offer_sent(cd_store *store, gint64 offer_id, GError **error)
 		while ((ok = cd_store_step(store, st, &row, error)) && row) {
 			JsonObject *l = json_object_new();
 			set_str(l, "sku", cd_col_text(st, 0));
-			set_str(l, "description", cd_col_text(st, 1) ? cd_col_text(st, 1) : cd_col_text(st, 0));
+			set_str(l, "description", cd_col_text(st, 1)); /* NULL: the templates show the SKU alone */
 			json_object_set_int_member(l, "quantity", sqlite3_column_int64(st, 2));
 			char *price = cd_format_cents(sqlite3_column_int64(st, 3));
 			set_str(l, "price", price);

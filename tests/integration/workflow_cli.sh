@@ -102,9 +102,15 @@ run "$CAREDESK" offer create --customer dora@example.org --line "DR-1:1:89.00:dr
 check "offer create" "offer OF-000001 created for dora@example.org: 2 lines, total 148.80 EUR, valid until 2026-06-05 23:59" "$(cat "$T/out")"
 check "offer create mails the customer" "offer_sent|dora@example.org" \
 	"$(sql "SELECT kind, recipient FROM outbox WHERE kind = 'offer_sent'")"
-sql "SELECT body_text FROM outbox WHERE kind = 'offer_sent'" | grep -q "2 x TN-1 (TN-1)  29.90 EUR" &&
+sql "SELECT body_text FROM outbox WHERE kind = 'offer_sent'" | grep -q "^  2 x TN-1  29.90 EUR" &&
+	sql "SELECT body_text FROM outbox WHERE kind = 'offer_sent'" | grep -q "^  1 x drum unit (DR-1)  89.00 EUR" &&
 	sql "SELECT body_text FROM outbox WHERE kind = 'offer_sent'" | grep -q "Total: 148.80 EUR" && ok "the offer mail lists lines and total" ||
 	fail "offer mail: $(sql "SELECT body_text FROM outbox WHERE kind = 'offer_sent'")"
+printf '{"offer": {"ref": "OF-9", "currency": "EUR", "total": "5.00", "lines": [{"sku": "S-1", "quantity": 1, "price": "5.00"}]}}' \
+	| "$CAREDESK" templates render offer_sent --vars - >"$T/render" 2>&1
+grep -q "Your offer$" "$T/render" && grep -q "Here is your offer OF-9:" "$T/render" && grep -q "^  1 x S-1  5.00 EUR" "$T/render" &&
+	! grep -q ', ""' "$T/render" && ok "an offer without title or descriptions: no empty quotes, no repeated SKU" ||
+	fail "offer_sent without title: $(cat "$T/render")"
 cat >"$T/offer.json" <<'EOF'
 {"customer": "fred@example.org", "title": "Scanner service", "lines": [{"sku": "SV-1", "quantity": 1, "unit_price": "59.00"}]}
 EOF
