@@ -71,6 +71,17 @@ check "smstools header: number without +" "To: 4915111111111" "$(head -1 "$f")"
 grep -q "T-000001" "$f" && ok "the acknowledgement names the ticket" || fail "outgoing file: $(cat "$f")"
 check "every SMS row sent" 0 "$(sql "SELECT count(*) FROM outbox WHERE state != 'sent' AND channel = 'sms'")"
 
+# --- keywords answered in their own language (fr, es), English for an English word ---
+printf 'From: 33612345678\nAlphabet: ISO\n\nARRET\n' >"$T/in/GSM2.f1"
+printf 'From: 34612345678\nAlphabet: ISO\n\nAYUDA\n' >"$T/in/GSM2.f2"
+printf 'From: 33698765432\nAlphabet: ISO\n\nHELP\n' >"$T/in/GSM2.f3"
+"$MAILGW" sms-spool "$T/in" >/dev/null
+answer() { sql "SELECT body_text FROM outbox WHERE recipient = '$1' AND channel = 'sms'"; }
+answer +33612345678 | grep -q "vous ne recevrez plus de SMS" && ok "ARRET: the French confirmation" || fail "ARRET: $(answer +33612345678)"
+answer +34612345678 | grep -q "escríbanos su pregunta" && ok "AYUDA: the Spanish help" || fail "AYUDA: $(answer +34612345678)"
+answer +33698765432 | grep -q "text us your question" && ok "HELP from a French number: English (the customer's language is unknown)" \
+	|| fail "HELP: $(answer +33698765432)"
+
 # --- Twilio-style webhook ---
 "$CAREDESK_BIN/caredesk-web" >"$T/web.log" 2>&1 &
 WEBPID=$!
