@@ -1,5 +1,6 @@
 /* app.c - process state, request context and responses of caredesk-web (see app.h). */
 #include "app.h"
+#include "webtext.h"
 #include "account.h"
 #include "blocklist.h"
 #include "log.h"
@@ -374,6 +375,22 @@ send_body(web_req *r, int status, const char *type, const char *body, gsize len,
 	return status;
 }
 
+/* page_lang - the language of the page for r: the customer's, else the browser's (NULL: English) */
+static char *
+page_lang(web_req *r)
+{
+	return webtext_lang(app->templates_dir, r->lang, mg_get_header(r->conn, "Accept-Language"));
+}
+
+char *
+web_t(web_req *r, const char *english)
+{
+	char *lang = page_lang(r);
+	char *t = webtext(app->templates_dir, lang, english);
+	g_free(lang);
+	return t;
+}
+
 int
 send_page(web_req *r, int status, const char *page, JsonObject *vars)
 {
@@ -402,8 +419,21 @@ send_page(web_req *r, int status, const char *page, JsonObject *vars)
 	vset(s, "name", site);
 	vset(s, "support_address", app->cfg->support_address);
 	json_object_set_object_member(vars, "site", s);
+	/* the customer's language, else the browser's; the handlers' sentences in it too */
+	char *lang = json_object_has_member(vars, "admin_page") ? NULL : page_lang(r);
+	static const char *const sentences[] = {"title", "error", "notice", "flash", "message"};
+	for (gsize i = 0; lang && i < G_N_ELEMENTS(sentences); i++) {
+		JsonNode *n = json_object_get_member(vars, sentences[i]);
+		if (n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING) {
+			char *t = webtext(app->templates_dir, lang, json_node_get_string(n));
+			vset(vars, sentences[i], t);
+			g_free(t);
+		}
+	}
 	char *html = NULL;
-	if (set == NULL || !cd_tmpl_render_web(set, page, r->lang, vars, &html, &e)) {
+	gboolean rendered = set != NULL && cd_tmpl_render_web(set, page, lang, vars, &html, &e);
+	g_free(lang);
+	if (!rendered) {
 		g_warning("page %s: %s", page, e ? e->message : "no templates");
 		g_clear_error(&e);
 		json_object_unref(vars);

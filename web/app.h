@@ -116,6 +116,9 @@ int refuse_csrf(web_req *r);
 
 /* Helpers for vars. */
 void vset(JsonObject *o, const char *key, const char *value);      /* NULL -> null */
+/* web_t - an English sentence of a handler in the page's language (webtext.h), newly allocated.
+ * send_page translates the page's title, error, notice, flash and message itself. */
+char *web_t(web_req *r, const char *english);
 void vint(JsonObject *o, const char *key, gint64 value);
 char *money(gint64 cents, const char *currency);                 /* "49.90 EUR" */
 const cd_actor *req_actor(web_req *r);                            /* the customer on the web */

@@ -68,7 +68,9 @@ account_page(web_req *r, int status, const char *error, const char *notice)
 		if (a == NULL)
 			a = json_object_new();
 		vset(a, "kind", kinds[i]);
-		vset(a, "label", i == 0 ? "Invoice address" : "Shipping address");
+		char *label = web_t(r, i == 0 ? "Invoice address" : "Shipping address");
+		vset(a, "label", label);
+		g_free(label);
 		json_array_add_object_element(addrs, a);
 	}
 	json_object_set_array_member(v, "addresses", addrs);
