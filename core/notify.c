@@ -697,43 +697,35 @@ cd_notify_rma(cd_store *store, gint64 rma_id, const char *event, GError **error)
 	return ok;
 }
 
-/* cd_notify_rma_not_opened - see notify.h */
-gboolean
-cd_notify_rma_not_opened(cd_store *store, gint64 ticket_id, const char *in_reply_to, const char *order_ref,
-                         const char *reason, const char *refusal, GError **error)
+/* already_sent - whether kind was queued or sent on ticket_id (and, when text is set, said it) */
+static gboolean
+already_sent(cd_store *store, gint64 ticket_id, const char *kind, const char *text, gboolean *yes, GError **error)
 {
-	if (installed == NULL)
-		return TRUE;
-	/* A reply that asks again, with the same result, is not told again: its text reaches the
-	 * agents like any reply. */
-	if (refusal) {
-		sqlite3_stmt *st = cd_store_stmt(store,
-		                                 "SELECT 1 FROM outbox WHERE ticket_id = ?1 AND kind = 'rma_refused' AND "
-		                                 "rma_id IS NULL AND state IN ('queued','sending','sent') AND instr(body_text, ?2) > 0",
-		                                 error);
-		if (st == NULL)
-			return FALSE;
-		sqlite3_bind_int64(st, 1, ticket_id);
-		sqlite3_bind_text(st, 2, refusal, -1, SQLITE_STATIC);
-		gboolean told = FALSE;
-		gboolean ok = cd_store_step(store, st, &told, error);
-		sqlite3_reset(st);
-		if (!ok)
-			return FALSE;
-		if (told)
-			return TRUE;
-	}
+	sqlite3_stmt *st = cd_store_stmt(store,
+	                                 "SELECT 1 FROM outbox WHERE ticket_id = ?1 AND kind = ?2 AND rma_id IS NULL AND "
+	                                 "state IN ('queued','sending','sent') AND (?3 IS NULL OR instr(body_text, ?3) > 0)",
+	                                 error);
+	if (st == NULL)
+		return FALSE;
+	sqlite3_bind_int64(st, 1, ticket_id);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, text, -1, SQLITE_STATIC);
+	gboolean ok = cd_store_step(store, st, yes, error);
+	sqlite3_reset(st);
+	return ok;
+}
+
+/* auto_answer - kind to the ticket's customer as an automatic answer threaded under in_reply_to
+ * (or the ticket's last message); vars gets ticket. */
+static gboolean
+auto_answer(cd_store *store, gint64 ticket_id, const char *kind, const char *in_reply_to, JsonObject *vars,
+            GError **error)
+{
 	ticket_info t;
 	if (!load_ticket(store, ticket_id, &t, error))
 		return FALSE;
 	gboolean ok = TRUE;
 	if (t.customer_email) {
-		JsonObject *rma = json_object_new();
-		set_str(rma, "order_ref", order_ref);
-		set_str(rma, "reason", reason);
-		set_str(rma, "refusal", refusal);
-		JsonObject *vars = json_object_new();
-		json_object_set_object_member(vars, "rma", rma);
 		json_object_set_object_member(vars, "ticket", json_object_ref(t.obj));
 		char *reply_to = reply_address(ticket_id, t.customer_email);
 		GPtrArray *refs = g_ptr_array_new_with_free_func(g_free);
@@ -746,16 +738,60 @@ cd_notify_rma_not_opened(cd_store *store, gint64 ticket_id, const char *in_reply
 			last = g_strdup(in_reply_to);
 		}
 		/* an automatic answer to a mail: Auto-Submitted, and within auto_reply_per_day */
-		cd_outbox_msg msg = {.kind = "rma_refused", .recipient = t.customer_email, .ticket_id = ticket_id,
+		cd_outbox_msg msg = {.kind = kind, .recipient = t.customer_email, .ticket_id = ticket_id,
 		                     .customer_id = t.customer_id, .vars = vars, .reply_to = reply_to, .in_reply_to = last,
 		                     .references = refs, .auto_reply = TRUE};
 		ok = ok && enqueue(&msg, error);
 		g_free(last);
 		g_ptr_array_unref(refs);
 		g_free(reply_to);
-		json_object_unref(vars);
 	}
 	ticket_info_clear(&t);
+	return ok;
+}
+
+/* cd_notify_rma_not_opened - see notify.h */
+gboolean
+cd_notify_rma_not_opened(cd_store *store, gint64 ticket_id, const char *in_reply_to, const char *order_ref,
+                         const char *reason, const char *refusal, GError **error)
+{
+	if (installed == NULL)
+		return TRUE;
+	/* A reply that asks again, with the same result, is not told again: its text reaches the
+	 * agents like any reply. */
+	gboolean told = FALSE;
+	if (refusal && !already_sent(store, ticket_id, "rma_refused", refusal, &told, error))
+		return FALSE;
+	if (told)
+		return TRUE;
+	JsonObject *rma = json_object_new();
+	set_str(rma, "order_ref", order_ref);
+	set_str(rma, "reason", reason);
+	set_str(rma, "refusal", refusal);
+	JsonObject *vars = json_object_new();
+	json_object_set_object_member(vars, "rma", rma);
+	gboolean ok = auto_answer(store, ticket_id, "rma_refused", in_reply_to, vars, error);
+	json_object_unref(vars);
+	return ok;
+}
+
+gboolean
+cd_notify_rma_need_order(cd_store *store, gint64 ticket_id, const char *in_reply_to, const char *reason,
+                         GError **error)
+{
+	if (installed == NULL)
+		return TRUE;
+	gboolean asked = FALSE;
+	if (!already_sent(store, ticket_id, "rma_need_order", NULL, &asked, error))
+		return FALSE;
+	if (asked)
+		return TRUE;
+	JsonObject *rma = json_object_new();
+	set_str(rma, "reason", reason);
+	JsonObject *vars = json_object_new();
+	json_object_set_object_member(vars, "rma", rma);
+	gboolean ok = auto_answer(store, ticket_id, "rma_need_order", in_reply_to, vars, error);
+	json_object_unref(vars);
 	return ok;
 }
 

@@ -67,6 +67,11 @@ gboolean cd_notify_offer_sent(cd_store *store, gint64 offer_id, GError **error);
  * refusal is not sent twice on one ticket. */
 gboolean cd_notify_rma_not_opened(cd_store *store, gint64 ticket_id, const char *in_reply_to, const char *order_ref,
                                   const char *reason, const char *refusal, GError **error);
+/* cd_notify_rma_need_order - a return request without an order number (nor a serial that names
+ * one): the customer is asked which order, once per ticket, as an automatic answer threaded under
+ * the request (in_reply_to may be NULL). Their reply joins the ticket, where the rules open the RMA. */
+gboolean cd_notify_rma_need_order(cd_store *store, gint64 ticket_id, const char *in_reply_to, const char *reason,
+                                  GError **error);
 /* cd_notify_activation - the activation code or link of a pending customer: by SMS to their phone
  * (channel "sms") or by mail (anything else). code and link may be NULL. A mailed code also says
  * that replying to the mail activates (the activation filter rule finds the quoted code). */

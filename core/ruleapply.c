@@ -191,9 +191,10 @@ apply_rma(cd_store *store, const cd_config *cfg, const cd_rule_decision *d, cons
 	                      .reason = capture(d, "reason"),
 	                      .ticket_id = ticket_id};
 	if (req.order_ref == NULL && req.serial == NULL) {
-		g_string_append_printf(notes, "%sreturn request without an order number: an agent has to ask for it",
+		/* asked once per ticket; the reply that names the order comes back through these rules */
+		g_string_append_printf(notes, "%sreturn request without an order number: the customer is asked for it",
 		                       notes->len ? "; " : "");
-		return TRUE;
+		return cd_notify_rma_need_order(store, ticket_id, message_id, req.reason, error);
 	}
 	cd_rma_outcome outcome;
 	gint64 rma_id = 0;

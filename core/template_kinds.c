@@ -34,6 +34,7 @@ static const char *const v_rma_requested[] = {RMA_VARS, NULL};
 static const char *const v_rma_authorized[] = {RMA_VARS, "rma.return_address", "rma.return_by", "rma.instructions",
                                                NULL};
 static const char *const v_rma_refused[] = {RMA_VARS, "rma.refusal", NULL};
+static const char *const v_rma_need_order[] = {"ticket.ref", "ticket.subject", "rma.reason", NULL};
 static const char *const v_rma_resolution[] = {RMA_VARS, "rma.resolution", "rma.amount", "rma.currency", NULL};
 static const char *const v_activation[] = {"activation.code", "activation.link", "activation.minutes",
                                            "activation.reply_hint", NULL};
@@ -69,6 +70,8 @@ static const struct {
 	{"rma_requested", "email", v_rma_requested, "to the customer: return request received"},
 	{"rma_authorized", "email sms", v_rma_authorized, "to the customer: return authorised, how to send it"},
 	{"rma_refused", "email sms", v_rma_refused, "to the customer: return refused, and why"},
+	{"rma_need_order", "email", v_rma_need_order,
+	 "to the customer: a return request without an order number; a reply that names the order opens it"},
 	{"rma_received", "email", v_rma_resolution, "to the customer: the returned goods arrived"},
 	{"rma_resolved", "email", v_rma_resolution, "to the customer: refunded, replaced or repaired"},
 	{"activation", "email sms", v_activation, "to a new customer: the activation code and link"},

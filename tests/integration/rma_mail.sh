@@ -2,7 +2,8 @@
 # rma_mail.sh - return requests by mail through `caredesk-mailgw pipe` with the shipped filter rules:
 # from the order's customer an RMA on that order line is authorized; the same text from a stranger
 # authorises nothing (no RMA row, nothing about the order revealed); past the line's warranty the
-# request is refused with the reason; the request in German is recognised too.
+# request is refused with the reason; the request in German is recognised too; a request without an
+# order number is asked for it once, and the reply that names it opens the RMA.
 . "$(dirname "$0")/../lib.sh"
 setup_caredesk
 ls "$T/cd/filters"/*.rules >/dev/null 2>&1 || die "caredesk init did not install the shipped filter rules"
@@ -64,4 +65,27 @@ check "German request recognised" "rma|authorized" "$(sql "SELECT t.type, r.stat
 
 "$CAREDESK" rma list --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d) == 3, d' \
 	&& ok "rma list shows the three RMAs" || fail "rma list"
+
+# a request without an order number: the customer is asked which order, once; the reply that names
+# it opens the RMA on the same ticket
+cat >"$T/o.json" <<'JSON'
+{"orders": [{"ref": "A2000", "email": "carla@example.org", "status": "delivered", "ordered_at": "2026-11-01",
+  "delivered_at": "2026-11-03", "lines": [{"line_no": 1, "sku": "KT-1", "description": "Kettle", "quantity": 1,
+  "unit_price": "39.00", "warranty_days": 730}]}]}
+JSON
+"$CAREDESK" order import "$T/o.json" >/dev/null
+mail "Carla <carla@example.org>" "Broken kettle" "I want to return my kettle, it is broken."
+t=$(last_ticket)
+ref=$(printf 'T-%06d' "$t")
+check "no order number: the customer is asked which order (an automatic answer, threaded)" "rma_need_order|1|1" \
+	"$(sql "SELECT kind, auto_reply, instr(headers, (SELECT message_id FROM messages WHERE ticket_id = $t)) > 0 FROM outbox WHERE ticket_id = $t AND kind LIKE 'rma%'")"
+sql "SELECT body_text FROM outbox WHERE ticket_id = $t AND kind = 'rma_need_order'" | grep -q "it is broken" \
+	&& ok "the question quotes what the customer wrote" || fail "rma_need_order text"
+check "no RMA yet" 0 "$(sql "SELECT count(*) FROM rmas WHERE ticket_id = $t")"
+mail "Carla <carla@example.org>" "Re: [$ref] Your return request: which order?" "It is still broken, I cannot find the number."
+check "a reply without the number joins the ticket" "$t" "$(last_ticket)"
+check "asked only once" 1 "$(sql "SELECT count(*) FROM outbox WHERE ticket_id = $t AND kind = 'rma_need_order'")"
+mail "Carla <carla@example.org>" "Re: [$ref] Your return request: which order?" "Found it: order A2000."
+check "the reply that names the order opens the RMA on the ticket" "authorized|A2000" \
+	"$(sql "SELECT r.status, o.ref FROM rmas r JOIN orders o ON o.id = r.order_id WHERE r.ticket_id = $t")"
 finish

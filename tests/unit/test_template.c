@@ -688,6 +688,9 @@ static const struct {
 	 " \"quantity\": 1, \"reason\": \"changed my mind\", \"status\": \"rejected\","
 	 " \"refusal\": \"The 30-day return window ended on 2026-04-01.\"}, \"ticket\": {\"ref\": \"T-1042\"}",
 	 "[R-77] [T-1042]", "The 30-day return window ended on 2026-04-01.", "we cannot", "Leider können wir", TRUE},
+	{"rma_need_order",
+	 "\"rma\": {\"reason\": \"The kettle leaks.\"}, \"ticket\": {\"ref\": \"T-1042\", \"subject\": \"Kettle\"}",
+	 "[T-1042]", "The kettle leaks.", "number of your order", "Nummer Ihrer Bestellung", TRUE},
 	{"rma_received",
 	 "\"rma\": {\"ref\": \"R-77\", \"order_ref\": \"A1001\", \"sku\": \"X200\", \"product\": \"Printer X200\","
 	 " \"quantity\": 1, \"reason\": \"broken\", \"status\": \"received\", \"resolution\": null, \"amount\": null,"
