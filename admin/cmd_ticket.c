@@ -2,6 +2,7 @@
  * history, and the files customers and agents sent. */
 #include "admin.h"
 #include "log.h"
+#include "mime.h"
 #include "result.h"
 #include "util.h"
 #include "workflow.h"
@@ -279,25 +280,17 @@ ticket_set(int argc, char **argv)
 	return EX_OK;
 }
 
-/* safe_file_name - the last component of a sender's file name, or attachment-ID when it has none
- * worth using: a name from a mail never chooses the folder it is written to. */
+/* save_name - where an attachment is saved by default: the sender's file name without any folder
+ * (cd_mime_safe_filename) and not hidden, else attachment-ID. A name from a mail never chooses the
+ * folder it is written to. */
 static char *
-safe_file_name(const char *name, gint64 id)
+save_name(const char *name, gint64 id)
 {
-	char *base = name && *name ? g_path_get_basename(name) : NULL;
-	if (base && strchr(base, '\\')) {
-		/* a Windows path */
-		char *last = g_strdup(strrchr(base, '\\') + 1);
-		g_free(base);
-		base = last;
-	}
-	if (base == NULL || *base == '\0' || *base == '.' || strcmp(base, G_DIR_SEPARATOR_S) == 0) {
+	char *base = cd_mime_safe_filename(name);
+	if (base == NULL || base[0] == '.') {
 		g_free(base);
 		return g_strdup_printf("attachment-%" G_GINT64_FORMAT, id);
 	}
-	for (char *p = base; *p; p++)
-		if ((guchar)*p < 0x20 || *p == 0x7f)
-			*p = '_';
 	return base;
 }
 
@@ -340,12 +333,11 @@ ticket_attachment(int argc, char **argv)
 	if (want == NULL || strcmp(hex, want) != 0)
 		cd_die(EX_DATAERR, "ticket attachment: attachment %" G_GINT64_FORMAT " does not match its SHA-256 (%s): not written",
 		       id, want ? want : "none");
-	int code = EX_OK;
 	if (out && strcmp(out, "-") == 0) {
 		if (fwrite(data ? data : "", 1, len, stdout) != len || fflush(stdout) != 0)
 			cd_die(EX_IOERR, "ticket attachment: cannot write to standard output: %s", g_strerror(errno));
 	} else {
-		char *path = out ? g_strdup(out) : safe_file_name((const char *)sqlite3_column_text(st, 0), id);
+		char *path = out ? g_strdup(out) : save_name((const char *)sqlite3_column_text(st, 0), id);
 		if (!force && g_file_test(path, G_FILE_TEST_EXISTS))
 			cd_die(EX_CANTCREAT, "ticket attachment: %s exists (--force replaces it, -o FILE writes elsewhere)", path);
 		if (!g_file_set_contents(path, data ? data : "", (gssize)len, &error))
@@ -356,7 +348,7 @@ ticket_attachment(int argc, char **argv)
 	sqlite3_reset(st);
 	admin_close(&a);
 	g_free(out);
-	return code;
+	return EX_OK;
 }
 
 int

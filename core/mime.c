@@ -130,9 +130,8 @@ disposition_is_attachment(GMimeObject *obj)
 	return d != NULL && g_mime_content_disposition_is_attachment(d);
 }
 
-/* safe_filename - the last path component, valid UTF-8, no control characters; NULL when empty. */
-static char *
-safe_filename(const char *name)
+char *
+cd_mime_safe_filename(const char *name)
 {
 	if (name == NULL || *name == '\0')
 		return NULL;
@@ -159,7 +158,7 @@ add_attachment(walk_ctx *c, const char *filename, const char *content_type, cons
                gboolean is_inline, GBytes *data, const char *note)
 {
 	cd_attachment *a = g_new0(cd_attachment, 1);
-	a->filename = safe_filename(filename);
+	a->filename = cd_mime_safe_filename(filename);
 	a->content_type = g_strdup(content_type ? content_type : "application/octet-stream");
 	a->content_id = content_id ? one_line(content_id) : NULL;
 	a->is_inline = is_inline;

@@ -23,4 +23,8 @@ cd_message *cd_mime_parse(const void *bytes, gsize len, const cd_mime_options *o
  * resort when processing failed, so the message still reaches an agent. */
 cd_message *cd_mime_unparsed(const void *bytes, gsize len, const char *reason);
 
+/* cd_mime_safe_filename - a sender's file name as its last path component (after / or \), valid
+ * UTF-8, no control characters; NULL when nothing is left (empty, ".", ".."). */
+char *cd_mime_safe_filename(const char *name);
+
 #endif

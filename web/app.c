@@ -422,14 +422,17 @@ send_page(web_req *r, int status, const char *page, JsonObject *vars)
 	/* the customer's language, else the browser's; the handlers' sentences in it too */
 	char *lang = json_object_has_member(vars, "admin_page") ? NULL : page_lang(r);
 	static const char *const sentences[] = {"title", "error", "notice", "flash", "message"};
-	for (gsize i = 0; lang && i < G_N_ELEMENTS(sentences); i++) {
+	GKeyFile *catalog = webtext_catalog(app->templates_dir, lang);
+	for (gsize i = 0; catalog && i < G_N_ELEMENTS(sentences); i++) {
 		JsonNode *n = json_object_get_member(vars, sentences[i]);
 		if (n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING) {
-			char *t = webtext(app->templates_dir, lang, json_node_get_string(n));
+			char *t = webtext_in(catalog, json_node_get_string(n));
 			vset(vars, sentences[i], t);
 			g_free(t);
 		}
 	}
+	if (catalog)
+		g_key_file_unref(catalog);
 	char *html = NULL;
 	gboolean rendered = set != NULL && cd_tmpl_render_web(set, page, lang, vars, &html, &e);
 	g_free(lang);

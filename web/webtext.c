@@ -107,21 +107,38 @@ catalog_for(const char *path)
 	return c;
 }
 
-char *
-webtext(const char *templates_dir, const char *lang, const char *english)
+GKeyFile *
+webtext_catalog(const char *templates_dir, const char *lang)
 {
-	if (english == NULL)
-		return NULL;
 	if (lang == NULL || *lang == '\0' || strcmp(lang, "en") == 0)
-		return g_strdup(english);
+		return NULL;
 	char *path = g_build_filename(templates_dir, "web", lang, "strings.ini", NULL);
 	g_mutex_lock(&lock);
 	catalog *c = catalog_for(path);
-	char *t = c->kf ? g_key_file_get_string(c->kf, "strings", english, NULL) : NULL;
+	GKeyFile *kf = c->kf ? g_key_file_ref(c->kf) : NULL;
 	g_mutex_unlock(&lock);
 	g_free(path);
+	return kf;
+}
+
+char *
+webtext_in(GKeyFile *kf, const char *english)
+{
+	if (english == NULL)
+		return NULL;
+	char *t = kf ? g_key_file_get_string(kf, "strings", english, NULL) : NULL;
 	if (t && *t)
 		return t;
 	g_free(t);
 	return g_strdup(english);
+}
+
+char *
+webtext(const char *templates_dir, const char *lang, const char *english)
+{
+	GKeyFile *kf = webtext_catalog(templates_dir, lang);
+	char *t = webtext_in(kf, english);
+	if (kf)
+		g_key_file_unref(kf);
+	return t;
 }

@@ -13,7 +13,14 @@
  * Newly allocated. */
 char *webtext_lang(const char *templates_dir, const char *lang, const char *accept_language);
 
-/* webtext - english in lang (newly allocated; a copy of english when there is no translation). */
+/* webtext_catalog - lang's sentences (a new reference; NULL for English or without strings.ini):
+ * one look at the file for all the sentences of a page. */
+GKeyFile *webtext_catalog(const char *templates_dir, const char *lang);
+
+/* webtext_in - english in catalog (newly allocated; a copy of english when it has no translation). */
+char *webtext_in(GKeyFile *catalog, const char *english);
+
+/* webtext - english in lang: webtext_catalog and webtext_in for one sentence. */
 char *webtext(const char *templates_dir, const char *lang, const char *english);
 
 #endif

@@ -34,13 +34,8 @@ check "maildir: no Message-ID twice" "$N" "$(sql "SELECT count(*) FROM messages 
 check "maildir: none pending" 0 "$(sql "SELECT count(*) FROM raw_messages WHERE state = 'pending'")"
 
 # 2. outbox delivery to a real SMTP server
-SINK_DIR=$(mktemp -d /tmp/cd-sink.XXXXXX)
-chmod 755 "$SINK_DIR"
-CLEANUP='"$CAREDESK_SHARED/cookbook/smtp-sink-test.sh" stop "$SINK_DIR" >/dev/null 2>&1; rm -rf "$SINK_DIR"'
-trap 'eval "$CLEANUP"' EXIT
-SMTP_PORT=2735 "$CAREDESK_SHARED/cookbook/smtp-sink-test.sh" start "$SINK_DIR" >/dev/null
-sed -i -e 's|^\[mail\]$|[mail]\nsmtp_url = smtp://127.0.0.1:2735/example.test|' -e 's|^lease_seconds = .*|lease_seconds = 1|' \
-	"$CAREDESK_CONF"
+smtp_sink 2735
+sed -i 's|^lease_seconds = .*|lease_seconds = 1|' "$CAREDESK_CONF"
 rows=$(sql "SELECT count(*) FROM outbox WHERE state = 'queued'")
 [ "$rows" -ge 100 ] && ok "deliver: $rows acknowledgements queued" || fail "deliver: only $rows rows queued"
 queued() { sql "SELECT count(*) FROM outbox WHERE state IN ('queued','sending')"; }
@@ -51,7 +46,7 @@ echo "crash_kill: deliver: SIGKILL hit $KILLS run(s) mid-way in $ATTEMPTS runs"
 [ $KILLS -ge 20 ] && ok "deliver: survived $KILLS kills mid-send (>= 20)" || fail "deliver: only $KILLS kills mid-send"
 check "deliver: every row sent" "$rows" "$(sent)"
 sleep 0.5
-/usr/bin/python3 - "$SINK_DIR/mail" >"$T/sink.txt" <<'PY'
+/usr/bin/python3 - "$SINK_MAIL" >"$T/sink.txt" <<'PY'
 import collections, email, email.policy, glob, sys
 c = collections.Counter()
 for f in glob.glob(sys.argv[1] + "/*"):
